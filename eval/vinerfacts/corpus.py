@@ -75,6 +75,11 @@ class Corpus:
     schema: Schema
     documents: list[Document]
     raw: list[RawAnnotation]
+    info: dict = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        return self.info.get("version", "0.0.0")
 
     def document(self, doc_id: str) -> Document:
         for d in self.documents:
@@ -91,6 +96,7 @@ class AnnotationPaths:
     def __init__(self, root: Path):
         self.root = Path(root)
         self.schema = self.root / "schema.json"
+        self.dataset = self.root / "dataset.json"
         self.documents = self.root / "documents"
         self.raw = self.root / "raw"
 
@@ -102,7 +108,7 @@ class AnnotationPaths:
 
     def input_files(self) -> list[Path]:
         """Every file the dataset is derived from (and hashed over): schema, texts, annotations."""
-        files = [self.schema]
+        files = [self.schema, self.dataset]
         if self.documents.is_dir():
             files += sorted(p for p in self.documents.iterdir() if p.suffix in (".json", ".txt"))
         files += self.raw_files()
@@ -154,7 +160,8 @@ def load_corpus(root: Path) -> Corpus:
     schema = load_schema(paths.schema)
     documents = [read_document(p) for p in paths.document_files()]
     raw = [read_raw(p) for p in paths.raw_files()]
-    return Corpus(paths.root, schema, documents, raw)
+    info = read_json(paths.dataset) if paths.dataset.exists() else {}
+    return Corpus(paths.root, schema, documents, raw, info)
 
 
 def annotations_hash(root: Path) -> str:

@@ -27,3 +27,62 @@ def first_non_nfc_offset(text: str) -> int | None:
         if not unicodedata.is_normalized("NFC", text[i : i + 3]):
             return i
     return 0
+
+
+def fold(text: str) -> str:
+    """Lowercase, strip diacritics, map đ/ð to d: equal folds mean the same letters up to tone marks."""
+    out = []
+    for ch in unicodedata.normalize("NFD", text):
+        if unicodedata.category(ch) == "Mn":
+            continue
+        out.append(_FOLD_EXTRA.get(ch, ch))
+    return "".join(out).lower()
+
+
+_FOLD_EXTRA = {"đ": "d", "Đ": "d", "ð": "d", "Ð": "d"}
+
+
+def _folded_with_offsets(text: str, start: int, end: int) -> tuple[str, list[int]]:
+    """Folded non-whitespace characters of text[start:end] and the original offset of each."""
+    chars, offsets = [], []
+    for i in range(start, end):
+        ch = text[i]
+        if ch.isspace():
+            continue
+        for f in fold(ch):
+            chars.append(f)
+            offsets.append(i)
+    return "".join(chars), offsets
+
+
+def align_tokens(text: str, tokens: list[str], start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Character offsets in `text` of `tokens` produced by a foreign tokenizer from `text[start:end]`.
+
+    Tokens may differ from the text in tone-mark placement (uỷ/ủy), NFC/NFD, `ð`, case and spacing
+    (a word's syllables joined by " " or "_"). Tokens must come in text order and cover it; the
+    first token that cannot be placed raises AlignmentError naming it and the text around it.
+    """
+    from .errors import AlignmentError
+
+    end = len(text) if end is None else end
+    folded, offsets = _folded_with_offsets(text, start, end)
+    cursor = 0
+    out = []
+    for n, token in enumerate(tokens):
+        key = fold("".join(c for c in token.replace("_", " ") if not c.isspace()))
+        if not key:
+            raise AlignmentError(f"token {n} {token!r} is empty after removing whitespace")
+        if folded.startswith(key, cursor):
+            first, last = offsets[cursor], offsets[cursor + len(key) - 1]
+            out.append((first, last + 1))
+            cursor += len(key)
+            continue
+        here = offsets[cursor] if cursor < len(offsets) else end
+        raise AlignmentError(
+            f"token {n} {token!r} does not match the text at offset {here}: "
+            f"{text[here:here + 20]!r} (tokens must follow the text in order)"
+        )
+    if cursor != len(folded):
+        here = offsets[cursor]
+        raise AlignmentError(f"tokens end before the text does: {text[here:here + 20]!r} at offset {here} is not covered")
+    return out

@@ -1,0 +1,119 @@
+"""The dataset card: generated blocks inside DATASET_CARD.md, and dataset/README.md = YAML + card."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from .corpus import Corpus
+
+BLOCK_RE = re.compile(r"(<!-- generated:(?P<name>[a-z_]+) -->\n)(?P<body>.*?)(<!-- /generated:(?P=name) -->)", re.S)
+
+
+def generated_blocks(corpus: Corpus, manifest: dict) -> dict[str, str]:
+    """Every part of the card computed from the data (refreshed by `vinerfacts build`)."""
+    from .agreement import corpus_agreement, format_agreement
+    from .stats import format_stats
+
+    ner_example = _example_row(corpus)
+    seg = manifest["segmenter"]
+    return {
+        "version": (
+            f"Dataset version **{manifest['version']}**, schema version {manifest['schema_version']}, "
+            f"annotation inputs sha256 `{manifest['annotations_sha256']}`.\n"
+        ),
+        "stats": format_stats(manifest["stats"]) + "\n",
+        "agreement": format_agreement(corpus_agreement(corpus)),
+        "example": "```json\n" + json.dumps(ner_example, ensure_ascii=False, indent=1) + "\n```\n",
+        "segmenter": (
+            f"`ner_words` uses `{seg['name']}` from underthesea {seg['version']}; "
+            f"{seg['words_split_at_entity_boundaries']} words were split because a gold entity boundary fell inside them.\n"
+        ),
+        "canary": f"```\n{corpus.schema.canary}\n```\n",
+        "changelog": "".join(f"- **{c['version']}**: {c['changes']}\n" for c in corpus.info.get("changelog", [])),
+    }
+
+
+def _example_row(corpus: Corpus) -> dict:
+    from dataclasses import asdict
+
+    from .derive import syllable_rows
+
+    rows = syllable_rows(corpus)
+    row = next((r for r in rows if any(t != "O" for t in r.ner_tags_inner) and r.ner_tags != r.ner_tags_inner), rows[0])
+    return asdict(row)
+
+
+def refresh_blocks(card_text: str, blocks: dict[str, str], card_name: str = "DATASET_CARD.md") -> str:
+    from .errors import BuildError
+
+    seen = set()
+
+    def replace(m):
+        name = m.group("name")
+        if name not in blocks:
+            raise BuildError(f"{card_name}: unknown generated block {name!r} (known: {', '.join(sorted(blocks))})")
+        seen.add(name)
+        return m.group(1) + blocks[name] + m.group(4)
+
+    text = BLOCK_RE.sub(replace, card_text)
+    missing = sorted(set(blocks) - seen)
+    if missing:
+        raise BuildError(f"{card_name}: missing generated blocks {', '.join(missing)} (add <!-- generated:NAME --><!-- /generated:NAME --> markers)")
+    return text
+
+
+def dataset_yaml(infos: dict, features: dict) -> dict:
+    """`configs:` and `dataset_info:` from the same Features, via datasets' own helpers."""
+    from datasets import DatasetInfo, SplitDict, SplitInfo
+    from datasets.info import DatasetInfosDict
+    from datasets.utils.metadata import MetadataConfigs
+    from huggingface_hub import DatasetCardData
+
+    from .build import DEFAULT_CONFIG, SPLIT, sequence_yaml
+
+    card_data = DatasetCardData(
+        language=["vi"],
+        license="cc-by-4.0",
+        multilinguality="monolingual",
+        size_categories=["n<1K"],
+        task_categories=["token-classification"],
+        task_ids=["named-entity-recognition"],
+        pretty_name="vinerfacts",
+        tags=["vietnamese", "ner", "nested-ner", "news", "evaluation"],
+    )
+    configs = {}
+    info_dict = {}
+    for config, (ds, parquet_size) in infos.items():
+        configs[config] = {"data_files": [{"split": SPLIT, "path": f"{config}/{SPLIT}-*"}]}
+        if config == DEFAULT_CONFIG:
+            configs[config]["default"] = True
+        splits = SplitDict()
+        nbytes = ds.data.nbytes
+        splits.add(SplitInfo(name=SPLIT, num_bytes=nbytes, num_examples=len(ds)))
+        info_dict[config] = DatasetInfo(features=features[config], splits=splits, download_size=parquet_size, dataset_size=nbytes)
+    MetadataConfigs(configs).to_dataset_card_data(card_data)
+    DatasetInfosDict(info_dict).to_dataset_card_data(card_data)
+    data = card_data.to_dict()
+    data["dataset_info"] = sequence_yaml(data["dataset_info"])
+    return data
+
+
+def render_dataset_readme(corpus: Corpus, infos: dict, features: dict, manifest: dict, card_path: Path | None) -> str:
+    import yaml
+    from huggingface_hub import DatasetCard
+
+    from .errors import BuildError
+
+    if card_path is None or not Path(card_path).exists():
+        raise BuildError(f"card source {card_path} not found (DATASET_CARD.md is the card `build` publishes)")
+    card_path = Path(card_path)
+    source = card_path.read_text(encoding="utf-8")
+    refreshed = refresh_blocks(source, generated_blocks(corpus, manifest), card_path.name)
+    if refreshed != source:
+        tmp = card_path.with_name(card_path.name + ".tmp")
+        tmp.write_text(refreshed, encoding="utf-8")
+        tmp.replace(card_path)
+    header = yaml.safe_dump(dataset_yaml(infos, features), allow_unicode=True, sort_keys=False, width=1000)
+    card = DatasetCard(f"---\n{header}---\n\n{refreshed}")
+    return str(card)
