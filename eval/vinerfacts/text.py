@@ -24,7 +24,7 @@ def first_non_nfc_offset(text: str) -> int | None:
         return None
     for i in range(len(text)):
         # A lone combining mark is NFC by itself, so the window that first fails starts at its base.
-        if not unicodedata.is_normalized("NFC", text[i : i + 3]):
+        if not unicodedata.is_normalized("NFC", text[i : i + 2]):
             return i
     return 0
 

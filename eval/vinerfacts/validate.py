@@ -67,7 +67,7 @@ def validate(root: Path) -> list[Problem]:
     for path in files:
         report = _Report(path, root)
         loaded = _check_document(path, schema, report)
-        if loaded is not None:
+        if loaded is not None and not any(p.severity == ERROR for p in report.problems):
             documents[loaded[0]] = (loaded[1], loaded[2])
         problems += report.problems
     for path in paths.raw_files():
@@ -141,8 +141,9 @@ def _check_raw(path: Path, schema: Schema, documents: dict, report: _Report) -> 
     if path.parent.name != doc_id:
         report.error("document_id", f"document_id {doc_id!r} does not match its folder (expected {path.parent.name!r})")
     if doc_id not in documents:
-        report.error("document_id", f"no gold document {doc_id!r} in annotations/documents/")
-        return
+        if not (path.parents[2] / "documents" / f"{doc_id}.json").exists():
+            report.error("document_id", f"no gold document {doc_id!r} in annotations/documents/")
+        return  # else the gold document has errors, reported above; raw files are checked once it is sound
     text, sentence_items = documents[doc_id]
     if sha256_text(text) != data["text_sha256"]:
         report.error("text_sha256", f"annotated a text with sha256 {data['text_sha256']}, the document's text has {sha256_text(text)}")
@@ -188,12 +189,22 @@ def _check_segments(items: list[dict], kind: str, text: str, report: _Report) ->
     covered = bytearray(len(text))
     for s, e, _ in good:
         covered[s:e] = b"\1" * (e - s)
-    for m in re.finditer(r"\S+", text):
-        gap = [i for i in range(m.start(), m.end()) if not covered[i]]
-        if gap:
-            a, b = gap[0], gap[-1] + 1
-            report.error(f"text [{a}:{b}]", f"non-whitespace {_show(text[a:b])} is in no {kind} (every non-whitespace character belongs to exactly one {kind})")
+    for a, b in _uncovered_runs(text, covered):
+        report.error(f"text [{a}:{b}]", f"{_show(text[a:b])} is in no {kind} (every non-whitespace character belongs to exactly one {kind})")
     return good
+
+
+def _uncovered_runs(text: str, covered: bytearray) -> list[tuple[int, int]]:
+    """Maximal runs of uncovered text that start and end with non-whitespace."""
+    runs: list[list[int]] = []
+    for i, ch in enumerate(text):
+        if covered[i] or ch.isspace():
+            continue
+        if runs and all(text[j].isspace() and not covered[j] for j in range(runs[-1][1], i)):
+            runs[-1][1] = i + 1
+        else:
+            runs.append([i, i + 1])
+    return [(a, b) for a, b in runs]
 
 
 def _check_zones(items, zones, sentences, text, schema: Schema, report: _Report) -> None:
@@ -235,7 +246,7 @@ def _check_entities(items, text, schema: Schema, sentences, report: _Report, che
                 report.error(where, f"span ends inside the token around offset {e} ({_show(text[max(0, e - 10):e + 10])}); entity boundaries must fall on syllable-token boundaries")
         inside = [sid for ss, se, sid in sentences if ss <= s and e <= se]
         if not inside:
-            report.error(where, f"entity {_show(found)} crosses a sentence boundary (it lies inside no single sentence)")
+            report.error(where, f"entity {_show(found)} lies in no single sentence (it crosses a sentence boundary or is outside every sentence)")
         good.append((Span(s, e, label), eid))
     by_extent = defaultdict(list)
     for span, eid in good:
