@@ -24,7 +24,7 @@ def generated_blocks(corpus: Corpus, manifest: dict) -> dict[str, str]:
         ),
         "stats": format_stats(manifest["stats"]) + "\n",
         "agreement": format_agreement(corpus_agreement(corpus)),
-        "example": "```json\n" + json.dumps(ner_example, ensure_ascii=False, indent=1) + "\n```\n",
+        "example": "```json\n{\n" + ",\n".join(f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in ner_example.items()) + "\n}\n```\n",
         "segmenter": (
             f"`ner_words` uses `{seg['name']}` from underthesea {seg['version']}; "
             f"{seg['words_split_at_entity_boundaries']} words were split because a gold entity boundary fell inside them.\n"
