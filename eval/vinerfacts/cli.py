@@ -52,6 +52,47 @@ def _cmd_agreement(args) -> int:
     return EXIT_OK
 
 
+def _add_eval_options(p, gold_default="dataset") -> None:
+    p.add_argument("--gold", type=Path, default=Path(gold_default), help="dataset folder or CoNLL file (default: ./dataset)")
+    p.add_argument("--view", default="outermost", help="outermost | innermost | all (default: outermost)")
+    p.add_argument("--labels", default="coarse", help="coarse | fine | gold (default: coarse)")
+    p.add_argument("--tag-scheme", default="IOB2", help="IOB2 | IOB1 | IOE1 | IOE2 | IOBES | BILOU, for CoNLL inputs (default: IOB2)")
+    p.add_argument("--decode", default="strict", help="strict | lenient, for CoNLL inputs (default: strict)")
+    p.add_argument("--label-map", type=Path, help="JSON object mapping predicted labels to the label set (null drops a label)")
+    p.add_argument("--gold-format", help="force the gold format: dataset | conll")
+    p.add_argument("--pred-format", help="force the prediction format: jsonl | conll")
+    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples over sentences (default: 1000; 0 = none)")
+    p.add_argument("--seed", type=int, default=12345, help="random seed of the bootstrap and the tests (default: 12345)")
+
+
+def _eval_kwargs(args) -> dict:
+    return dict(
+        view=args.view, labels=args.labels, tag_scheme=args.tag_scheme, decode=args.decode, label_map=args.label_map,
+        gold_format=args.gold_format, pred_format=args.pred_format, resamples=args.bootstrap, seed=args.seed,
+    )
+
+
+def _cmd_evaluate(args) -> int:
+    import json
+
+    from .evaluate import evaluate
+
+    report = evaluate(args.gold, args.pred, errors=not args.no_errors, **_eval_kwargs(args))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(report.format_conlleval() if args.format == "conlleval" else report.format_text(), end="")
+    return EXIT_OK
+
+
+def _cmd_compare(args) -> int:
+    from .compare import compare_systems, format_comparison
+
+    result = compare_systems(args.gold, args.pred_a, args.pred_b, **_eval_kwargs(args))
+    print(format_comparison(result), end="")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -70,6 +111,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("dataset"), help="dataset folder (default: ./dataset)")
     p.add_argument("--card", type=Path, default=Path("DATASET_CARD.md"), help="card source (default: ./DATASET_CARD.md)")
     add("stats", _cmd_stats, "counts per label, zone and view")
+    p = sub.add_parser("evaluate", help="score predictions against the gold", description="score predictions (JSONL spans or CoNLL) against the gold")
+    p.add_argument("pred_pos", nargs="?", type=Path, metavar="PRED", help="predictions (.jsonl spans or .conll)")
+    p.add_argument("--pred", type=Path, help="predictions (same as the positional argument)")
+    _add_eval_options(p)
+    p.add_argument("--json", type=Path, help="write the JSON report here")
+    p.add_argument("--format", default="text", choices=("text", "conlleval"), help="terminal layout (default: text)")
+    p.add_argument("--no-errors", action="store_true", help="skip the error listing (faster on large inputs)")
+    p.set_defaults(func=_cmd_evaluate)
+    p = sub.add_parser("compare", help="paired bootstrap and approximate randomization between two systems")
+    p.add_argument("pred_a", type=Path, metavar="A")
+    p.add_argument("pred_b", type=Path, metavar="B")
+    _add_eval_options(p)
+    p.set_defaults(func=_cmd_compare)
     add("agreement", _cmd_agreement, "inter-annotator agreement of the raw annotations (before adjudication) and of each with the gold")
     return parser
 
@@ -77,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "evaluate":
+        if (args.pred_pos is None) == (args.pred is None):
+            parser.error("evaluate: give the predictions once, as PRED or --pred")
+        args.pred = args.pred or args.pred_pos
     try:
         return args.func(args)
     except VinerfactsError as e:

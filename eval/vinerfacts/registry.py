@@ -12,8 +12,13 @@ class UnknownNameError(VinerfactsError, KeyError):
         return self.args[0]
 
 
+def suggest(name: str, known: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    return close[0] if close else None
+
+
 def unknown_name(kind: str, name: str, known: Iterable[str]) -> UnknownNameError:
     known = sorted(known)
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
+    close = suggest(name, known)
+    hint = f"; did you mean {close!r}?" if close else ""
     return UnknownNameError(f"unknown {kind} {name!r}{hint} (known: {', '.join(known)})")

@@ -86,3 +86,52 @@ def align_tokens(text: str, tokens: list[str], start: int = 0, end: int | None =
         here = offsets[cursor]
         raise AlignmentError(f"tokens end before the text does: {text[here:here + 20]!r} at offset {here} is not covered")
     return out
+
+
+class TextAligner:
+    """Maps character offsets of a `source` text onto a `target` text that differs only in form.
+
+    Both texts are compared as streams of folded non-space characters (NFC/NFD, tone-mark placement,
+    `ð`, case and spacing do not matter); where the streams still differ, difflib's matching blocks are
+    used and spans whose edges fall outside them cannot be aligned (`map_span` returns None).
+    """
+
+    def __init__(self, source: str, target: str):
+        self.identical = source == target
+        if self.identical:
+            return
+        self._src, self._src_off = _folded_with_offsets(source, 0, len(source))
+        self._tgt, self._tgt_off = _folded_with_offsets(target, 0, len(target))
+        self._first_stream = {}
+        self._last_stream = {}
+        for k, off in enumerate(self._src_off):
+            self._first_stream.setdefault(off, k)
+            self._last_stream[off] = k
+        if self._src == self._tgt:
+            self._stream_map = None
+        else:
+            import difflib
+
+            matcher = difflib.SequenceMatcher(None, self._src, self._tgt, autojunk=False)
+            self._stream_map = {}
+            for a, b, size in matcher.get_matching_blocks():
+                for k in range(size):
+                    self._stream_map[a + k] = b + k
+        self.source = source
+
+    def _to_target(self, k: int) -> int | None:
+        if self._stream_map is None:
+            return k
+        return self._stream_map.get(k)
+
+    def map_span(self, start: int, end: int) -> tuple[int, int] | None:
+        if self.identical:
+            return (start, end)
+        chars = [i for i in range(start, end) if i in self._first_stream]
+        if not chars:
+            return None
+        first = self._to_target(self._first_stream[chars[0]])
+        last = self._to_target(self._last_stream[chars[-1]])
+        if first is None or last is None or last < first:
+            return None
+        return (self._tgt_off[first], self._tgt_off[last] + 1)

@@ -1,0 +1,1 @@
+"""Readers and writers of the harness's input formats (JSONL spans, CoNLL)."""
