@@ -11,15 +11,18 @@ What
         (`Features._from_yaml_list` of the config's `dataset_info` features);
       * `ner_tags` (and `ner_tags_inner`) is a sequence of ClassLabel with the 9 BIO names
         (`Sequence(ClassLabel)` before datasets 4, `List(ClassLabel)` from 4 on);
-      * in `documents`, every entity's text equals text[start:end].
+      * in `documents`, every entity's text equals text[start:end];
+      * and, to keep the card's convention honest, no list of plain values loads as a bare Python
+        list (`list:` in the YAML), no struct as a `Sequence`, and the loaded arrow schema equals the
+        parquet file's (same types, nothing cast).
     It prints a table (version, status, the `ner_tags` feature as that version prints it, with the
     label names elided) and exits non-zero if any version fails.
 
 Why
     dataset/README.md writes `sequence:` (not `list:`) for lists of plain values and ClassLabels so
     that datasets 2.14-3.x load the exact features; lists of structs stay `list:`. The parquet files
-    themselves carry datasets>=4 metadata (`"_type": "List"`), which old versions cannot parse, so
-    the YAML is what keeps old loaders exact. This script guards that promise: run it after changing
+    themselves carry datasets>=4 metadata (`"_type": "List"`), which old versions cannot parse
+    ("Feature type 'List' not found"), so the YAML is what keeps old loaders exact. This script guards that promise: run it after changing
     how `vinerfacts build` writes the card or the parquet files.
 
 How
