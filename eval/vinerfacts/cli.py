@@ -93,6 +93,56 @@ def _cmd_compare(args) -> int:
     return EXIT_OK
 
 
+def _cmd_systems(args) -> int:
+    from .systems.registry import SYSTEMS, default_systems, missing_modules
+
+    defaults = set(default_systems())
+    print(f"{'system':13} {'default':8} {'status':24} description")
+    for entry in SYSTEMS.values():
+        missing = missing_modules(entry)
+        if missing:
+            status = "needs " + ", ".join(missing)
+        elif entry.options:
+            status = "needs --" + ", --".join(entry.options)
+        else:
+            status = "ready"
+        print(f"{entry.name:13} {'yes' if entry.name in defaults else 'no':8} {status:24} {entry.description}")
+    return EXIT_OK
+
+
+def _cmd_benchmark(args) -> int:
+    import json
+
+    from .benchmark import benchmark, leaderboard_markdown
+
+    options = {}
+    if args.model:
+        options["transformers"] = {"model": args.model}
+    if args.label_map_transformers:
+        from .evaluate import load_label_map
+
+        options.setdefault("transformers", {})["label_map"] = load_label_map(args.label_map_transformers)
+    if args.command_line:
+        options["command"] = {"command": args.command_line}
+    systems = args.systems.split(",") if args.systems else None
+    result = benchmark(
+        dataset=args.dataset, annotations=args.annotations, results=args.results, systems=systems, options=options,
+        resamples=args.bootstrap, seed=args.seed, force=args.force, progress=not args.no_progress,
+    )
+    board = result["leaderboard"]
+    print(leaderboard_markdown(board), end="")
+    for row in board["rows"]:
+        if row["status"] == "ok":
+            print(f"{row['system']}: {row['signature']}")
+    print("\nstages:")
+    for stage in result["stages"]:
+        print(f"  {stage.seconds:7.2f} s  {stage.name}")
+    print(f"  {result['total_seconds']:7.2f} s  total")
+    print(f"\nwrote {args.results}/leaderboard.json, {args.results}/leaderboard.md, {args.results}/report.html")
+    failed = [r for r in board["rows"] if r["status"] != "ok"]
+    return EXIT_PROBLEMS if failed and len(failed) == len(board["rows"]) else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -124,6 +174,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("pred_b", type=Path, metavar="B")
     _add_eval_options(p)
     p.set_defaults(func=_cmd_compare)
+    p = sub.add_parser("systems", help="list the systems of the registry")
+    p.set_defaults(func=_cmd_systems)
+    p = add("benchmark", _cmd_benchmark, "run the systems on the dataset and print the leaderboard (the main job)")
+    p.add_argument("--dataset", type=Path, default=Path("dataset"), help="dataset folder (default: ./dataset)")
+    p.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: ./results)")
+    p.add_argument("--systems", help="comma-separated systems (default: every offline system that is installed)")
+    p.add_argument("--model", help="model directory or hub id for the transformers system")
+    p.add_argument("--label-map-transformers", type=Path, help="label map JSON for the transformers system")
+    p.add_argument("--command", dest="command_line", help="program for the command system (reads JSONL documents, writes JSONL spans)")
+    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (default: 1000)")
+    p.add_argument("--seed", type=int, default=12345)
+    p.add_argument("--force", action="store_true", help="rerun systems even when cached predictions are current")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add("agreement", _cmd_agreement, "inter-annotator agreement of the raw annotations (before adjudication) and of each with the gold")
     return parser
 

@@ -37,3 +37,17 @@ class AlignmentError(VinerfactsError):
 
 class BuildError(VinerfactsError):
     """The dataset could not be built; the previous dataset folder is left untouched."""
+
+
+class NormalizationError(VinerfactsError):
+    """A quantity or time expression could not be normalized (see `vinerfacts.numbers`).
+
+    `text` is the input in NFC, `offset` the character offset in it where parsing stopped,
+    `expected` what would have been accepted there and `found` what is there instead.
+    """
+
+    def __init__(self, text: str, offset: int, expected: str, found: str | None = None):
+        self.text, self.offset, self.expected = text, offset, expected
+        self.found = text[offset : offset + 20] if found is None else found
+        where = f"found {self.found!r}" if self.found else "found end of input"
+        super().__init__(f"cannot normalize {text!r}: parsing stopped at offset {offset} ({where}); expected {expected}")

@@ -297,6 +297,14 @@ def _jsonl_predictions(path: Path, docs: list[GoldDocument], units: list[Unit], 
                 stats["exact_offsets"] += 1
             spans.append(Span(start, end, label))
         _assign_to_units(units_by_doc, pdoc.id, spans)
+        for record in pdoc.unaligned:
+            label = policy.map(record["label"])
+            if label is None:
+                continue
+            stats["unalignable"] += 1
+            entry = {"document_id": pdoc.id, "label": label, "text": record["text"], "reported_by": "system"}
+            unalignable.append(entry)
+            _assign_unaligned(units_by_doc[pdoc.id], record.get("near", 0), entry)
     policy.raise_for_unknown(str(path))
     missing = sorted(set(by_id) - seen)
     return {"alignment": dict(stats), "unalignable": unalignable, "documents_without_predictions": missing}

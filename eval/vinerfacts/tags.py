@@ -1,9 +1,25 @@
-"""Spans <-> token tags. Tags exist only at the edges (CoNLL input, the `ner` configs)."""
+"""Spans <-> token tags. Tags exist only at the edges (CoNLL input, the `ner` configs).
+
+Token spans are `(start_token, end_token_exclusive, label)` everywhere.
+
+`decode` / `encode` / `convert` handle the six common schemes (`SCHEMES`) with two decoding modes:
+
+* `strict`: only chunks that follow the scheme's grammar are entities; for IOB2, IOE2, IOBES and BILOU
+  the result is exactly seqeval's `Entities(..., scheme=<scheme>)` (what `mode="strict"` scores use).
+  IOB1 and IOE1 follow their proper grammar; see `IOB1_IOE1_SEQEVAL_DIFFERENCES`.
+* `lenient`: exactly seqeval's default `get_entities` (the conlleval chunk rules) on one sentence,
+  after mapping L- to E- and U- to S- for BILOU.
+
+Both modes list every tag that breaks the scheme in `Decoded.invalid`; strict decoding drops exactly
+those tags (nothing else is dropped), lenient decoding repairs them the conlleval way.
+"""
 from __future__ import annotations
 
-from typing import Sequence
+from dataclasses import dataclass
+from typing import Iterable, Sequence
 
 from .errors import AlignmentError, TagSequenceError
+from .registry import unknown_name
 from .spans import Span
 
 

@@ -135,3 +135,49 @@ class TextAligner:
         if first is None or last is None or last < first:
             return None
         return (self._tgt_off[first], self._tgt_off[last] + 1)
+
+
+_TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+_VOWELS = set("aăâeêioôơuưy")
+_MARKED_VOWELS = set("ăâêôơư")
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+
+
+def _place_tone(syllable: str) -> str:
+    decomposed = unicodedata.normalize("NFD", syllable)
+    tones = [c for c in decomposed if c in _TONE_MARKS]
+    if len(tones) != 1:
+        return syllable  # no tone, or not a single Vietnamese syllable: leave it as it is
+    base = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONE_MARKS))
+    low = base.lower()
+    vowels = [i for i, c in enumerate(low) if c in _VOWELS]
+    if not vowels:
+        return syllable
+    # 'u' after 'q' and 'i' after 'g' are consonantal when another vowel follows (qua, gia).
+    if len(vowels) > 1 and vowels[0] > 0 and (low[vowels[0] - 1 : vowels[0] + 1] in ("qu", "gi")):
+        vowels = vowels[1:]
+    marked = [i for i in vowels if low[i] in _MARKED_VOWELS]
+    if marked:
+        target = marked[-1]  # ươ -> ơ, uô -> ô, ưa -> ư
+    elif len(vowels) == 1:
+        target = vowels[0]
+    elif len(vowels) >= 3:
+        target = vowels[1]  # oai, uay, oay
+    elif vowels[-1] < len(low) - 1:
+        target = vowels[-1]  # closed syllable: hoàng, toán
+    else:
+        target = vowels[0]  # open syllable: hòa, thủy, mùa, tài (the traditional placement)
+    with_tone = unicodedata.normalize("NFC", base[target] + tones[0])
+    return base[:target] + with_tone + base[target + 1 :]
+
+
+def canonical_tones(text: str) -> str:
+    """Put every syllable's tone mark in one canonical place (uỷ -> ủy, hoà -> hòa); same length.
+
+    Only the position of the tone mark changes, so offsets into the result are offsets into the input.
+    """
+    text = unicodedata.normalize("NFC", text)
+    out = _LETTER_RUN.sub(lambda m: _place_tone(m.group()), text)
+    if len(out) != len(text):  # a syllable whose NFC form changed length: keep the original
+        return text
+    return out

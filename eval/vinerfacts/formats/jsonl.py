@@ -36,6 +36,7 @@ class PredictedDocument:
     entities: list[PredictedEntity]
     facts: list[dict] = field(default_factory=list)
     line: int = 0
+    unaligned: list[dict] = field(default_factory=list)  # spans the system could not place: false positives
 
 
 def iter_documents(path: Path) -> Iterator[PredictedDocument]:
@@ -73,7 +74,7 @@ def iter_documents(path: Path) -> Iterator[PredictedDocument]:
                     _check_span(path, number, doc_id, k, e, text)
                 entities.append(PredictedEntity(e["start"], e["end"], e["label"], e.get("text")))
             any_doc = True
-            yield PredictedDocument(doc_id, text, entities, data.get("facts", []), number)
+            yield PredictedDocument(doc_id, text, entities, data.get("facts", []), number, data.get("unaligned", []))
     if not any_doc:
         raise PredictionFileError(f"{path}: no documents (the file is empty; expected one JSON object per line)")
 

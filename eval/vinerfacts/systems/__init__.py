@@ -1,0 +1,1 @@
+"""Extraction systems behind one interface and one registry (`vinerfacts systems` lists them)."""
