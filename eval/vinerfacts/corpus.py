@@ -25,6 +25,24 @@ class Entity:
 
 
 @dataclass(frozen=True)
+class Fact:
+    id: str
+    type: str
+    sentence: str
+    start: int
+    end: int
+    text: str
+    slots: dict  # slot name -> slot dict, or list of slot dicts for multi-valued slots
+    parts: tuple[str, ...] = ()
+
+    def slot_items(self):
+        """(name, slot) for every slot, multi-valued slots expanded."""
+        for name, value in self.slots.items():
+            for slot in value if isinstance(value, list) else [value]:
+                yield name, slot
+
+
+@dataclass(frozen=True)
 class Sentence:
     id: str
     start: int
@@ -49,6 +67,7 @@ class Document:
     zones: list[Zone]
     entities: list[Entity]
     path: Path | None = None
+    facts: list[Fact] = field(default_factory=list)
 
     def zone_of(self, start: int, end: int) -> Zone | None:
         for z in self.zones:
@@ -67,6 +86,7 @@ class RawAnnotation:
     entities: list[Entity]
     notes: list[str] = field(default_factory=list)
     path: Path | None = None
+    facts: list[Fact] = field(default_factory=list)
 
 
 @dataclass
@@ -134,6 +154,10 @@ def _entities(items: list[dict]) -> list[Entity]:
     return [Entity(e["id"], e["start"], e["end"], e["label"], e["text"]) for e in items]
 
 
+def _facts(items: list[dict]) -> list[Fact]:
+    return [Fact(f["id"], f["type"], f["sentence"], f["start"], f["end"], f["text"], f["slots"], tuple(f.get("parts", ()))) for f in items]
+
+
 def read_document(path: Path) -> Document:
     data = read_json(path)
     text = read_text_file(path.parent / data["text_file"])
@@ -146,12 +170,13 @@ def read_document(path: Path) -> Document:
         zones=[Zone(z["id"], z["start"], z["end"], z["kind"]) for z in data["zones"]],
         entities=_entities(data["entities"]),
         path=path,
+        facts=_facts(data.get("facts", [])),
     )
 
 
 def read_raw(path: Path) -> RawAnnotation:
     data = read_json(path)
-    return RawAnnotation(data["document_id"], data["annotator"], _entities(data["entities"]), data.get("notes", []), path)
+    return RawAnnotation(data["document_id"], data["annotator"], _entities(data["entities"]), data.get("notes", []), path, _facts(data.get("facts", [])))
 
 
 def load_corpus(root: Path) -> Corpus:

@@ -20,12 +20,23 @@ class Label:
 
 
 @dataclass(frozen=True)
+class SlotSpec:
+    name: str
+    required: bool
+    multiple: bool
+    description: str
+
+
+@dataclass(frozen=True)
 class Schema:
     version: str
     labels: dict[str, Label]
     zone_kinds: tuple[str, ...]
     canary: str
     path: Path | None = None
+    fact_types: dict[str, dict[str, SlotSpec]] | None = None
+    measures: tuple[str, ...] = ()
+    comparators: tuple[str, ...] = ()
 
     def coarse_of(self, label: str) -> str | None:
         return self.labels[label].coarse
@@ -81,4 +92,12 @@ def load_schema(path: Path) -> Schema:
     canary = data.get("canary")
     if not isinstance(canary, str) or not canary:
         raise SchemaError(f"{path}: no canary string")
-    return Schema(version, labels, zone_kinds, canary, path)
+    fact_types = {}
+    for item in data.get("fact_types", []):
+        fact_types[item["name"]] = {
+            name: SlotSpec(name, bool(spec.get("required")), bool(spec.get("multiple")), spec.get("description", ""))
+            for name, spec in item.get("slots", {}).items()
+        }
+    measures = tuple(m["name"] for m in data.get("measures", []))
+    comparators = tuple(data.get("comparators", []))
+    return Schema(version, labels, zone_kinds, canary, path, fact_types, measures, comparators)

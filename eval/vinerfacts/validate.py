@@ -5,6 +5,7 @@ annotations: a problem names the file, the object (entity id, offsets) and found
 """
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -68,7 +69,7 @@ def validate(root: Path) -> list[Problem]:
         report = _Report(path, root)
         loaded = _check_document(path, schema, report)
         if loaded is not None and not any(p.severity == ERROR for p in report.problems):
-            documents[loaded[0]] = (loaded[1], loaded[2])
+            documents[loaded[0]] = loaded[1:]
         problems += report.problems
     for path in paths.raw_files():
         report = _Report(path, root)
@@ -130,7 +131,8 @@ def _check_document(path: Path, schema: Schema, report: _Report):
     _check_zones(data["zones"], zones, sentences, text, schema, report)
     _check_entities(data["entities"], text, schema, sentences, report, check_tokens=True)
     _consistency_warnings(data["entities"], text, report)
-    return data["id"], text, data["sentences"]
+    _check_facts(data.get("facts", []), text, schema, sentences, {e["id"] for e in data["entities"]}, data["metadata"], report, check_values=True)
+    return data["id"], text, data["sentences"], {e["id"] for e in data["entities"]}
 
 
 def _check_raw(path: Path, schema: Schema, documents: dict, report: _Report) -> None:
@@ -144,12 +146,14 @@ def _check_raw(path: Path, schema: Schema, documents: dict, report: _Report) -> 
         if not (path.parents[2] / "documents" / f"{doc_id}.json").exists():
             report.error("document_id", f"no gold document {doc_id!r} in annotations/documents/")
         return  # else the gold document has errors, reported above; raw files are checked once it is sound
-    text, sentence_items = documents[doc_id]
+    text, sentence_items, _ = documents[doc_id]
     if sha256_text(text) != data["text_sha256"]:
         report.error("text_sha256", f"annotated a text with sha256 {data['text_sha256']}, the document's text has {sha256_text(text)}")
         return
     sentences = sorted((s["start"], s["end"], s["id"]) for s in sentence_items)
     _check_entities(data["entities"], text, schema, sentences, report, check_tokens=True)
+    gold_entity_ids = documents[doc_id][2]
+    _check_facts(data.get("facts", []), text, schema, sentences, gold_entity_ids, {}, report, check_values=False)
 
 
 def _check_range(kind: str, item: dict, text: str, report: _Report) -> bool:
@@ -287,6 +291,94 @@ def _consistency_warnings(items, text: str, report: _Report) -> None:
             s, e = m.start(), m.end()
             if s in token_starts and e in token_ends and not any(covered[s:e]):
                 report.warning(f"text [{s}:{e}]", f"{_show(surface)} is annotated elsewhere ({', '.join(sorted(labels_by_text[surface]))}) but not here")
+
+
+def _check_facts(items, text, schema: Schema, sentences, entity_ids, metadata, report: _Report, check_values: bool) -> None:
+    """Fact rules. A slot lies inside its fact's evidence span, which lies inside the fact's sentence."""
+    from .facts import normalize_slot
+    from .registry import unknown_name
+    from .errors import VinerfactsError
+
+    _check_ids(items, "fact", report)
+    by_id = {f["id"]: f for f in items}
+    sentence_by_id = {sid: (s, e) for s, e, sid in sentences}
+    seen = {}
+    for fact in items:
+        fid, ftype = fact["id"], fact["type"]
+        if not _check_range("fact", fact, text, report):
+            continue
+        where = f"fact {fid} [{fact['start']}:{fact['end']}]"
+        evidence = text[fact["start"]:fact["end"]]
+        if fact["text"] != evidence:
+            report.error(where, f"evidence text {_show(fact['text'])} != text[{fact['start']}:{fact['end']}] {_show(evidence)}")
+        if evidence != evidence.strip():
+            report.error(where, f"evidence has leading or trailing whitespace: {_show(evidence)}")
+        if fact["sentence"] not in sentence_by_id:
+            report.error(where, f"unknown sentence id {fact['sentence']!r}")
+        else:
+            s, e = sentence_by_id[fact["sentence"]]
+            if not (s <= fact["start"] and fact["end"] <= e):
+                report.error(where, f"evidence is not inside its sentence {fact['sentence']} [{s}:{e}]")
+        if ftype not in schema.fact_types:
+            report.error(where, str(unknown_name("fact type", ftype, schema.fact_types)))
+            continue
+        specs = schema.fact_types[ftype]
+        for name in fact["slots"]:
+            if name not in specs:
+                report.error(where, str(unknown_name(f"slot of a {ftype} fact", name, specs)))
+        for name, spec in specs.items():
+            value = fact["slots"].get(name)
+            if value is None:
+                if spec.required:
+                    report.error(where, f"required slot {name!r} of a {ftype} fact is missing")
+                continue
+            if isinstance(value, list) and not spec.multiple:
+                report.error(where, f"slot {name!r} takes one span, found a list of {len(value)}")
+                continue
+            for slot in value if isinstance(value, list) else [value]:
+                _check_slot(fact, name, slot, text, schema, entity_ids, metadata, report, check_values)
+        for part in fact.get("parts", []):
+            if part not in by_id:
+                report.error(where, f"part {part!r} is not a fact id of this document")
+            elif part == fid or by_id[part]["type"] != "quantity" or ftype != "quantity":
+                report.error(where, f"part {part!r}: parts link a quantity to the quantities it is the sum of")
+        key = (ftype, fact["start"], fact["end"], json.dumps(fact["slots"], sort_keys=True, ensure_ascii=False))
+        if key in seen:
+            report.error(where, f"duplicate fact: same type, evidence and slots as fact {seen[key]}")
+        seen.setdefault(key, fid)
+
+
+def _check_slot(fact, name, slot, text, schema: Schema, entity_ids, metadata, report: _Report, check_values: bool) -> None:
+    from .errors import VinerfactsError
+    from .facts import QUANTITY_FIELDS, TIME_FIELDS, normalize_slot
+
+    where = f"fact {fact['id']} slot {name} [{slot['start']}:{slot['end']}]"
+    s, e = slot["start"], slot["end"]
+    if not (0 <= s < e <= len(text)):
+        report.error(where, f"offsets out of range or reversed (expected 0 <= start < end <= {len(text)})")
+        return
+    if slot["text"] != text[s:e]:
+        report.error(where, f"slot text {_show(slot['text'])} != text[{s}:{e}] {_show(text[s:e])}")
+    if not (fact["start"] <= s and e <= fact["end"]):
+        report.error(where, f"slot is outside the fact's evidence span [{fact['start']}:{fact['end']}] (slots lie inside the evidence)")
+    if "entity_id" in slot and slot["entity_id"] not in entity_ids:
+        report.error(where, f"entity_id {slot['entity_id']!r} is not an entity of this document")
+    if name == "unit" and fact["type"] == "quantity":
+        if slot.get("measure") not in schema.measures:
+            report.error(where, f"measure {slot.get('measure')!r} is not in the schema's measures ({', '.join(schema.measures)})")
+    if not check_values:
+        return
+    try:
+        expected = normalize_slot(fact["type"], name, slot["text"], metadata)
+    except VinerfactsError as err:
+        report.error(where, f"cannot normalize {_show(slot['text'])}: {err}")
+        return
+    for field_name in QUANTITY_FIELDS + TIME_FIELDS:
+        if field_name in expected and slot.get(field_name, "<missing>") != expected[field_name]:
+            report.error(where, f"{field_name} is {slot.get(field_name, '<missing>')!r}, the normalizer gives {expected[field_name]!r} for {_show(slot['text'])}")
+    extra = [k for k in QUANTITY_FIELDS + TIME_FIELDS if k in slot and k not in expected]
+    if extra:
+        report.error(where, f"normalized fields {', '.join(extra)} do not apply to a {name} slot")
 
 
 def errors_only(problems: list[Problem]) -> list[Problem]:
