@@ -4,7 +4,7 @@
 What
     For each `datasets` version (default: 2.14.7, 2.21.0, 3.0.2, 3.6.0 and the project's current
     one), create or reuse a virtual environment pinned to that version, and in it run a small child
-    program that loads every config (ner, ner_words, documents, raw_annotations) of a fresh copy of
+    program that loads every config (ner, ner_words, documents, facts, raw_annotations) of a fresh copy of
     dataset/ offline and checks:
       * the row count equals dataset/vinerfacts.json ["configs"][config]["rows"];
       * `ds.features` equals the features that same `datasets` version parses from the README YAML
@@ -52,7 +52,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-CONFIGS = ["ner", "ner_words", "documents", "raw_annotations"]
+CONFIGS = ["ner", "ner_words", "documents", "facts", "raw_annotations"]
 DEFAULT_VERSIONS = ["2.14.7", "2.21.0", "3.0.2", "3.6.0"]  # plus the project's current version
 
 # Per-version pins installed next to `datasets==<version>` (found by trying, on Python 3.11).

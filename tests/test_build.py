@@ -15,7 +15,7 @@ from vinerfacts.errors import BuildError, ValidationFailed
 from vinerfacts.spans import Span
 from vinerfacts.tags import iob2_to_token_spans, token_spans_to_spans
 
-CONFIGS = ("documents", "ner", "ner_words", "raw_annotations")
+CONFIGS = ("documents", "facts", "ner", "ner_words", "raw_annotations")
 
 
 def _tree(path: Path) -> dict[str, bytes]:
@@ -27,6 +27,8 @@ def fresh_build(tmp_path_factory, root):
     """A build of the committed annotations into a temporary folder (the card copied, not touched)."""
     work = tmp_path_factory.mktemp("build")
     shutil.copy(root / "DATASET_CARD.md", work / "DATASET_CARD.md")
+    if (root / "results").exists():  # the card's leaderboard block comes from results/leaderboard.json
+        shutil.copytree(root / "results", work / "results")
     out = work / "dataset"
     build_dataset(root / "annotations", out, card_path=work / "DATASET_CARD.md")
     return work

@@ -33,7 +33,7 @@ ALLOWED = {
     "BILOU": "BILU",
 }
 SEQEVAL_EXACT = ("IOB2", "IOE2", "IOBES", "BILOU")
-PROPERTY = settings(max_examples=250, derandomize=True, deadline=None, database=None)
+PROPERTY = settings(max_examples=150, derandomize=True, deadline=None, database=None)
 
 
 # ----------------------------------------------------------------------------------------- helpers

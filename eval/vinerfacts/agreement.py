@@ -123,3 +123,51 @@ def format_agreement(results: dict) -> str:
             out.append(f"| {name} | **micro** | {m['n_a']} | {m['n_b']} | {_pct(m['strict']['f1'])} | {_pct(m['partial']['f1'])} |")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def corpus_fact_agreement(corpus: Corpus) -> dict:
+    """Fact agreement: A vs B before adjudication, gold vs each after; fact F1 per type and slot scores."""
+    from .scoring.facts import add_counts, fact_counts, fact_scores, linked
+    from .text import syllable_tokens
+
+    by_doc = defaultdict(dict)
+    for raw in corpus.raw:
+        by_doc[raw.document_id][raw.annotator["id"]] = raw.facts
+    totals: dict[str, dict] = {}
+    for doc in corpus.documents:
+        extent = {e.id: (e.start, e.end) for e in doc.entities}
+        tokens = syllable_tokens(doc.text)
+
+        def as_dicts(facts):
+            return [linked({"type": f.type, "start": f.start, "end": f.end, "slots": f.slots}, extent) for f in facts]
+
+        annotators = by_doc.get(doc.id, {})
+        ids = sorted(a for a in annotators if annotators[a])
+        gold = as_dicts(doc.facts)
+        if len(ids) >= 2:
+            add_counts(totals.setdefault(f"{ids[0]} vs {ids[1]} (before adjudication)", {}), fact_counts(as_dicts(annotators[ids[0]]), as_dicts(annotators[ids[1]]), tokens))
+        for ann in ids:
+            add_counts(totals.setdefault(f"gold vs {ann} (after adjudication)", {}), fact_counts(gold, as_dicts(annotators[ann]), tokens))
+    return {name: fact_scores(total) for name, total in totals.items()}
+
+
+def format_fact_agreement(results: dict) -> str:
+    out = ["| pair | facts (first/second) | fact F1 | slot exact F1 (micro) | mean slot token F1 | value accuracy |", "|---|---|---|---|---|---|"]
+    for name, res in results.items():
+        o = res["overall"]
+        slots = res["slots"].values()
+        matched = sum(s["matched"] for s in slots)
+        gold = sum(s["gold"] for s in slots)
+        pred = sum(s["pred"] for s in slots)
+        exact_f1 = 2 * matched / (gold + pred) if gold + pred else None
+        token = [s["token_f1"] for s in slots if s["token_f1"] is not None]
+        values = [s["value_accuracy"] for s in slots if "value_accuracy" in s]
+        out.append(
+            f"| {name} | {o['gold']}/{o['pred']} | {_pct(o['f1'])} | {_pct(exact_f1)} | {_pct(sum(token) / len(token) if token else None)} | {_pct(sum(values) / len(values) if values else None)} |"
+        )
+    first = next(iter(results.values()), None)
+    if first:
+        out += ["", "Per slot, first pair (exact-span F1 / token F1):", "", "| slot | first | second | exact F1 | token F1 |", "|---|---|---|---|---|"]
+        for key, s in first["slots"].items():
+            out.append(f"| {key} | {s['gold']} | {s['pred']} | {_pct(s['exact_f1'])} | {_pct(s['token_f1'])} |")
+    return "\n".join(out) + "\n"

@@ -45,7 +45,15 @@ def _features():
         "ner_tags": List(ClassLabel(names=IOB2_COARSE_NAMES)),
         "ner_tags_inner": List(ClassLabel(names=IOB2_COARSE_NAMES)),
     }
+    slot = {
+        "name": string, "start": int32, "end": int32, "text": string, "value": Value("float64"), "time_value": string,
+        "comparator": string, "measure": string, "entity_id": string, "kind": string, "part_of_day": string,
+        "year_inferred": Value("bool"), "inferred_from": string, "open_ended": Value("bool"), "reference_date_used": Value("bool"),
+    }
+    fact = {"fact_id": string, "sentence_id": string, "type": string, "start": int32, "end": int32, "text": string, "slots": List(slot), "parts": List(string)}
+    verification = {"verdict": string, "reason": string, "source": string, "source_version": string, "source_describes": string, "expected": Value("float64")}
     return {
+        "facts": Features({"id": string, "document_id": string, **fact, "verification": verification}),
         "documents": Features(
             {
                 "id": string,
@@ -65,6 +73,7 @@ def _features():
                 "entities": List({**entity, "parent": string}),
                 "sentences": List({"id": string, "start": int32, "end": int32}),
                 "zones": List({"start": int32, "end": int32, "kind": string}),
+                "facts": List({**fact, "verification": verification}),
             }
         ),
         "ner": Features(sentence_row),
@@ -86,6 +95,7 @@ CONFIG_DESCRIPTIONS = {
     "ner": "One row per sentence: syllable tokens with document offsets, IOB2 tags over the VLSP coarse labels, outermost and innermost levels.",
     "ner_words": "The same sentences word-segmented by underthesea, split at gold entity boundaries, with the same tags.",
     "raw_annotations": "The two independent annotations made before adjudication, one row per document and annotator.",
+    "facts": "One row per fact: type, evidence span, slots with normalized values and entity links, part-whole links, verification verdict.",
 }
 
 
@@ -120,11 +130,16 @@ class BuildSummary:
 def config_rows(corpus: Corpus) -> tuple[dict[str, list[dict]], dict]:
     from dataclasses import asdict
 
-    from .derive import document_rows, raw_rows, syllable_rows, word_rows
+    from .derive import document_rows, fact_rows, raw_rows, syllable_rows, word_rows
 
     words = word_rows(corpus)
+    facts = fact_rows(corpus)
+    documents = document_rows(corpus)
+    for doc in documents:
+        doc["facts"] = [{k: v for k, v in f.items() if k not in ("id", "document_id")} for f in facts if f["document_id"] == doc["id"]]
     tables = {
-        "documents": document_rows(corpus),
+        "documents": documents,
+        "facts": facts,
         "ner": [asdict(r) for r in syllable_rows(corpus)],
         "ner_words": [asdict(r) for r in words.rows],
         "raw_annotations": raw_rows(corpus),

@@ -10,9 +10,39 @@ from .corpus import Corpus
 BLOCK_RE = re.compile(r"(<!-- generated:(?P<name>[a-z_]+) -->\n)(?P<body>.*?)(<!-- /generated:(?P=name) -->)", re.S)
 
 
-def generated_blocks(corpus: Corpus, manifest: dict) -> dict[str, str]:
+def _facts_block(corpus: Corpus) -> str:
+    from collections import Counter
+
+    from .derive import fact_rows
+
+    rows = fact_rows(corpus)
+    types = Counter(r["type"] for r in rows)
+    out = ["Facts per type: " + ", ".join(f"{t} {types[t]}" for t in sorted(types)) + f" ({len(rows)} in all).", ""]
+    out += ["Verification of quantity facts (computed by `vinerfacts build`, never written by hand):", "", "| fact | quantity | measure | verdict | reason |", "|---|---|---|---|---|"]
+    for r in rows:
+        v = r["verification"]
+        if v is None:
+            continue
+        q = next(s for s in r["slots"] if s["name"] == "quantity")
+        unit = next(s for s in r["slots"] if s["name"] == "unit")
+        out.append(f"| {r['fact_id']} | {q['text']} {unit['text']} | `{unit['measure']}` | **{v['verdict']}** | {v['reason']} |")
+    example = next(r for r in rows if r["type"] == "quantity" and r["parts"])
+    slim = {**example, "slots": [{k: v for k, v in s.items() if v is not None} for s in example["slots"]]}
+    out += ["", "Example instance (`facts` config, null fields of the slots omitted):", "", "```json", json.dumps(slim, ensure_ascii=False, indent=1), "```"]
+    return "\n".join(out) + "\n"
+
+
+def _leaderboard_block(path: Path | None) -> str:
+    if path is None or not path.exists():
+        return "No leaderboard yet: run `vinerfacts benchmark`.\n"
+    from .benchmark import leaderboard_markdown
+
+    return leaderboard_markdown(json.loads(path.read_text(encoding="utf-8")))
+
+
+def generated_blocks(corpus: Corpus, manifest: dict, leaderboard_path: Path | None = None) -> dict[str, str]:
     """Every part of the card computed from the data (refreshed by `vinerfacts build`)."""
-    from .agreement import corpus_agreement, format_agreement
+    from .agreement import corpus_agreement, corpus_fact_agreement, format_agreement, format_fact_agreement
     from .stats import format_stats
 
     ner_example = _example_row(corpus)
@@ -30,6 +60,9 @@ def generated_blocks(corpus: Corpus, manifest: dict) -> dict[str, str]:
             f"{seg['words_split_at_entity_boundaries']} words were split because a gold entity boundary fell inside them.\n"
         ),
         "canary": f"```\n{corpus.schema.canary}\n```\n",
+        "facts": _facts_block(corpus),
+        "fact_agreement": format_fact_agreement(corpus_fact_agreement(corpus)),
+        "leaderboard": _leaderboard_block(leaderboard_path),
         "changelog": "".join(f"- **{c['version']}**: {c['changes']}\n" for c in corpus.info.get("changelog", [])),
     }
 
@@ -109,7 +142,8 @@ def render_dataset_readme(corpus: Corpus, infos: dict, features: dict, manifest:
         raise BuildError(f"card source {card_path} not found (DATASET_CARD.md is the card `build` publishes)")
     card_path = Path(card_path)
     source = card_path.read_text(encoding="utf-8")
-    refreshed = refresh_blocks(source, generated_blocks(corpus, manifest), card_path.name)
+    leaderboard = card_path.parent / "results" / "leaderboard.json"
+    refreshed = refresh_blocks(source, generated_blocks(corpus, manifest, leaderboard), card_path.name)
     if refreshed != source:
         tmp = card_path.with_name(card_path.name + ".tmp")
         tmp.write_text(refreshed, encoding="utf-8")

@@ -45,10 +45,14 @@ def _cmd_stats(args) -> int:
 
 
 def _cmd_agreement(args) -> int:
-    from .agreement import corpus_agreement, format_agreement
+    from .agreement import corpus_agreement, corpus_fact_agreement, format_agreement, format_fact_agreement
     from .corpus import load_corpus
 
-    print(format_agreement(corpus_agreement(load_corpus(args.annotations))))
+    corpus = load_corpus(args.annotations)
+    print("Entities\n")
+    print(format_agreement(corpus_agreement(corpus)))
+    print("Facts\n")
+    print(format_fact_agreement(corpus_fact_agreement(corpus)), end="")
     return EXIT_OK
 
 

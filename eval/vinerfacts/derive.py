@@ -182,3 +182,56 @@ def raw_rows(corpus: Corpus) -> list[dict]:
             }
         )
     return rows
+
+
+def _slot_row(name: str, slot: dict) -> dict:
+    value = slot.get("value")
+    return {
+        "name": name,
+        "start": slot["start"],
+        "end": slot["end"],
+        "text": slot["text"],
+        "value": float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None,
+        "time_value": value if isinstance(value, str) else None,
+        "comparator": slot.get("comparator"),
+        "measure": slot.get("measure"),
+        "entity_id": slot.get("entity_id"),
+        "kind": slot.get("kind"),
+        "part_of_day": slot.get("part_of_day"),
+        "year_inferred": slot.get("year_inferred"),
+        "inferred_from": slot.get("inferred_from"),
+        "open_ended": slot.get("open_ended"),
+        "reference_date_used": slot.get("reference_date_used"),
+    }
+
+
+def fact_rows(corpus: Corpus) -> list[dict]:
+    """One row per fact: evidence, slots with normalized values, part links, verification verdict."""
+    from .facts import verify_quantities
+
+    rows = []
+    for doc in corpus.documents:
+        entities = {e.id: e for e in doc.entities}
+        verdicts = {v.fact_id: v.to_dict() for v in verify_quantities(doc, entities)}
+        for f in doc.facts:
+            verdict = verdicts.get(f.id)
+            if verdict is not None:
+                verdict = {k: v for k, v in verdict.items() if k != "fact_id"}
+                if verdict["expected"] is not None:
+                    verdict["expected"] = float(verdict["expected"])
+            rows.append(
+                {
+                    "id": f"{doc.id}-{f.id}",
+                    "document_id": doc.id,
+                    "fact_id": f.id,
+                    "sentence_id": f.sentence,
+                    "type": f.type,
+                    "start": f.start,
+                    "end": f.end,
+                    "text": f.text,
+                    "slots": [_slot_row(name, slot) for name, slot in f.slot_items()],
+                    "parts": list(f.parts),
+                    "verification": verdict,
+                }
+            )
+    return rows

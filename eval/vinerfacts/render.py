@@ -139,8 +139,16 @@ class Column:
     kind: str  # gold | system
     cells: list[list[dict]] = field(default_factory=list)
     overflow: list[Mark] = field(default_factory=list)
-    count: int = 0
+    marks: list[Mark] = field(default_factory=list)
     problem: str | None = None
+
+    @property
+    def summary(self) -> str:
+        """E.g. `37 spans` (gold) or `35 predicted, 2 missed` (a system)."""
+        if self.kind == "gold":
+            return f"{len(self.marks)} span{'' if len(self.marks) == 1 else 's'}"
+        pred = sum(1 for m in self.marks if m.side == "pred")
+        return f"{pred} predicted, {len(self.marks) - pred} missed"
 
 
 @dataclass
@@ -355,7 +363,8 @@ def confusion_table(report: dict) -> dict:
     """Gold rows x predicted columns, both `labels` then O (then any other label the matrix has)."""
     conf = report.get("confusion") or {}
     labels = list(report.get("labels") or [])
-    extra = sorted({g for g in conf} | {p for row in conf.values() for p in row} - set(labels) - {"O"})
+    seen = set(conf) | {p for row in conf.values() for p in row}
+    extra = sorted(seen - set(labels) - {"O"})
     axis = labels + extra + ["O"]
     rows = []
     for g in axis:
@@ -366,6 +375,17 @@ def confusion_table(report: dict) -> dict:
         rows.append({"label": g, "cells": cells, "total": sum(c["n"] for c in cells)})
     col_totals = [sum(r["cells"][j]["n"] for r in rows) for j in range(len(axis))]
     return {"axis": axis, "rows": rows, "col_totals": col_totals}
+
+
+ROW_DEFAULTS = {"system": "?", "kind": "?", "version": "?", "status": "failed", "error": None, "description": "", "scores": {},
+                "predictions": None, "report": None, "signature": None}
+
+
+def _normalize_row(row: dict) -> dict:
+    """A leaderboard row with every field the template reads (older or hand-made rows may lack some)."""
+    out = {**ROW_DEFAULTS, **row}
+    out["scores"] = out["scores"] or {}
+    return out
 
 
 def _display_path(ref: str | None, base: Path) -> str | None:
@@ -385,7 +405,7 @@ def build_context(leaderboard: dict, documents: list, out: Path) -> dict:
     """Everything the template shows, computed here so that the template stays plain markup."""
     head = leaderboard.get("headline") or {}
     view, label_set = head.get("view", "outermost"), head.get("labels", "coarse")
-    rows = leaderboard.get("rows") or []
+    rows = [_normalize_row(r) for r in leaderboard.get("rows") or []]
     from .schema import COARSE_LABELS
 
     labels = _labels_of(rows, list(COARSE_LABELS) if label_set == "coarse" else [])
@@ -415,15 +435,15 @@ def build_context(leaderboard: dict, documents: list, out: Path) -> dict:
         columns = []
         gold_marks = [Mark("gold", "gold", sp.label, sp.start, sp.end, doc.text[sp.start : sp.end]) for sp in gold_headline_spans(doc, view, label_set)]
         cells, overflow = layout(doc.text, blocks, gold_marks)
-        columns.append(Column("gold", "gold", cells, overflow, len(gold_marks)))
+        columns.append(Column("gold", "gold", cells, overflow, gold_marks))
         for sv in systems:
             if sv.report is None:
-                col = Column(sv.name, "system", [[] for _ in blocks], [], 0, sv.problem)
+                col = Column(sv.name, "system", [[] for _ in blocks], [], [], sv.problem)
             else:
                 marks, problem = system_marks(doc, sv.report, sv.name, sv.view, sv.labels)
                 totals[sv.name].update(m.error for m in marks)
                 cells, overflow = layout(doc.text, blocks, marks)
-                col = Column(sv.name, "system", cells, overflow, len(marks), problem)
+                col = Column(sv.name, "system", cells, overflow, marks, problem)
             columns.append(col)
         rows_ = [{"block": b, "cells": [c.cells[k] for c in columns]} for k, b in enumerate(blocks)]
         docs.append({

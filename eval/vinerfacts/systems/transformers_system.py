@@ -11,6 +11,10 @@ tokens; neighbouring pieces are packed back together while they fit. Chunks only
 whitespace (or, for the last level, between two tokens), every chunk is verified to fit before it is
 run (so the pipeline never truncates), and chunk offsets are added back, so no character is lost.
 
+The model reads each chunk in NFC (the pipeline decides what is a sub-word by comparing a token's
+length with its text's, which glues NFD words together); spans on a chunk that was not NFC are mapped
+back to the document's own characters with `TextAligner`.
+
 Spans. Each entity's `start`/`end` are moved off leading/trailing whitespace and punctuation (sub-word
 offsets sometimes include them; a closing bracket whose opener is inside the span is kept) and
 widened over combining marks (NFD). Labels lose a `B-`/`I-`/`E-`/`S-`/`L-`/`U-` prefix, then go
@@ -28,7 +32,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ..errors import AlignmentError, VinerfactsError
+from ..errors import VinerfactsError
 from ..text import TextAligner
 from .base import Prediction, SystemInfo
 
@@ -243,7 +247,8 @@ class TransformersSystem:
         source = str(self._path) if self._local else self.model
         options = {"local_files_only": True} if self._local else {}
         where = f"model directory {source!r}" if self._local else (
-            f"hub model {source!r} (no local directory of that name; a hub id needs network access or a cached copy)"
+            f"hub model {source!r} (no local directory of that name; a hub id needs network access "
+            "or a cached copy, and HF_HUB_OFFLINE=1 uses the cache without trying the network)"
         )
         try:
             tokenizer = transformers.AutoTokenizer.from_pretrained(source, **options)
@@ -357,7 +362,7 @@ class TransformersSystem:
             if all(self._fits(text, a, b) for a, b in windows):
                 return windows
             budget = min(budget - 1, budget * 3 // 4)
-        raise AlignmentError(f"cannot cut {text[start:start + 40]!r}... (offset {start}) into pieces of at most {self._limit} tokens")
+        raise VinerfactsError(f"cannot cut {text[start:start + 40]!r}... (offset {start}) into pieces of at most {self._limit} tokens")
 
     # ------------------------------------------------------------------ prediction
 
@@ -378,7 +383,9 @@ class TransformersSystem:
                 plan.append((i, a))
                 chunks.append(text[a:b])
                 inputs.append(model_text(text[a:b]))
-        results = pipe(inputs, batch_size=self.batch_size, aggregation_strategy=self.aggregation) if inputs else []
+        # Batching pads; a tokenizer without a pad token runs one chunk at a time (same outputs).
+        batch_size = self.batch_size if self._tokenizer.pad_token_id is not None else 1
+        results = pipe(inputs, batch_size=batch_size, aggregation_strategy=self.aggregation) if inputs else []
         if len(results) != len(inputs):
             raise VinerfactsError(f"the pipeline returned {len(results)} results for {len(inputs)} chunks")
 
