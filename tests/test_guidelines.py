@@ -11,7 +11,7 @@ def test_guideline_examples_point_at_the_right_entities(root):
     guidelines = (root / "annotations" / "GUIDELINES.md").read_text(encoding="utf-8")
     checked = 0
     for rule in re.split(r"\n(?=\*\*)", guidelines):
-        plain = re.sub(r"\[[A-Z]+ ", "", rule).replace("]", "")  # `[ORG Ban [LOC X]]` -> `Ban X`
+        plain = " ".join(re.sub(r"\[[A-Z]+ ", "", rule).replace("]", "").split())  # `[ORG Ban [LOC X]]` -> `Ban X`
         for entity_id in re.findall(r"\be\d{3}\b", rule):
             assert entity_id in entities, f"GUIDELINES.md cites {entity_id}, which is not in the gold file"
             e = entities[entity_id]
@@ -25,3 +25,19 @@ def test_every_label_has_a_rule(root):
     schema = json.loads((root / "annotations" / "schema.json").read_text(encoding="utf-8"))
     for label in schema["entity_labels"]:
         assert f"({label['name']}" in guidelines, label["name"]
+
+
+def test_guideline_fact_examples_exist(root):
+    gold = json.loads((root / "annotations" / "documents" / f"{DOC_ID}.json").read_text(encoding="utf-8"))
+    facts = {f["id"]: f for f in gold["facts"]}
+    guidelines = (root / "annotations" / "GUIDELINES.md").read_text(encoding="utf-8")
+    facts_part = guidelines.split("# Facts", 1)[1]
+    cited = 0
+    for rule in re.split(r"\n(?=\*\*)", facts_part):
+        for fid in re.findall(r"\bf\d{3}\b", rule):
+            assert fid in facts, f"GUIDELINES.md cites {fid}, which is not a gold fact"
+            texts = [s["text"] for value in facts[fid]["slots"].values() for s in (value if isinstance(value, list) else [value])]
+            flat = " ".join(rule.split())  # markdown wraps lines inside quoted spans
+            assert any(t in flat for t in texts), f"{fid}: none of its slot texts {texts} appears in its rule"
+            cited += 1
+    assert cited >= 15
