@@ -179,3 +179,55 @@ def test_error_classes_and_confusion(dataset, corpus, tmp_path):
     assert report["schemes"]["exact"]["micro"]["tp"] == 1  # the wrong-type span has the exact boundary
     assert report["schemes"]["type"]["micro"]["tp"] == 1  # the wrong-boundary span has the right type
     assert report["schemes"]["partial"]["micro"]["tp"] == 1 and report["schemes"]["partial"]["micro"]["partial"] == 1
+
+
+def _gold_facts_as_predictions(corpus):
+    doc = corpus.document(DOC)
+    extent = {e.id: {"start": e.start, "end": e.end} for e in doc.entities}
+    facts = []
+    for f in doc.facts:
+        slots = {}
+        for name, value in f.slots.items():
+            items = []
+            for s in value if isinstance(value, list) else [value]:
+                slot = {"start": s["start"], "end": s["end"]}
+                for key in ("value", "comparator"):
+                    if key in s:
+                        slot[key] = s[key]
+                if "entity_id" in s:
+                    slot["link"] = extent[s["entity_id"]]
+                items.append(slot)
+            slots[name] = items if isinstance(value, list) else items[0]
+        facts.append({"type": f.type, "start": f.start, "end": f.end, "slots": slots})
+    return facts
+
+
+def test_gold_facts_as_predictions_score_one(dataset, corpus, tmp_path):
+    line = gold_line(corpus, facts=_gold_facts_as_predictions(corpus))
+    report = evaluate(dataset, write_jsonl(tmp_path / "p.jsonl", [line]), resamples=0).to_json()
+    facts = report["facts"]
+    assert facts["overall"]["f1"] == 1.0 and facts["overall"]["gold"] == 27
+    for key, slot in facts["slots"].items():
+        assert slot["exact_f1"] == 1.0, key
+        for field in ("value_accuracy", "comparator_accuracy", "link_accuracy"):
+            if field in slot:
+                assert slot[field] == 1.0, (key, field)
+
+
+def test_fact_errors_are_scored(dataset, corpus, tmp_path):
+    facts = _gold_facts_as_predictions(corpus)
+    quantity = next(f for f in facts if f["type"] == "quantity" and f["slots"]["quantity"]["value"] == 54)
+    quantity["slots"]["quantity"]["value"] = 45  # wrong value, right span
+    facts = [f for f in facts if f["type"] != "statement"]  # all 8 statements missed
+    line = gold_line(corpus, facts=facts)
+    report = evaluate(dataset, write_jsonl(tmp_path / "p.jsonl", [line]), resamples=0).to_json()["facts"]
+    assert report["per_type"]["statement"]["recall"] == 0.0 and report["per_type"]["statement"]["precision"] is None
+    assert report["per_type"]["quantity"]["f1"] == 1.0
+    assert report["slots"]["quantity.quantity"]["value_accuracy"] == 0.9
+    assert report["overall"]["recall"] == 19 / 27
+
+
+def test_predicted_facts_must_follow_the_schema(dataset, corpus, tmp_path):
+    line = gold_line(corpus, facts=[{"type": "quantiy", "start": 0, "end": 3, "slots": {}}])
+    with pytest.raises(VinerfactsError, match="p.jsonl:1: document '000_d08f880c9ee73c57': facts/0/type"):
+        evaluate(dataset, write_jsonl(tmp_path / "p.jsonl", [line]), resamples=0)

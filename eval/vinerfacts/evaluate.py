@@ -84,6 +84,7 @@ class GoldDocument:
     sentences: list[tuple[str, int, int]]
     zones: list[tuple[int, int, str]]
     entities: list[tuple[int, int, str, str | None]]  # start, end, fine label, coarse label
+    facts: list[dict] = field(default_factory=list)  # gold facts, entity links as extents (`link`)
 
 
 def read_dataset_gold(folder: Path) -> tuple[list[GoldDocument], dict]:
@@ -108,9 +109,30 @@ def read_dataset_gold(folder: Path) -> tuple[list[GoldDocument], dict]:
                     [(s["id"], s["start"], s["end"]) for s in row["sentences"]],
                     [(z["start"], z["end"], z["kind"]) for z in row["zones"]],
                     [(e["start"], e["end"], e["label"], e["coarse_label"]) for e in row["entities"]],
+                    _gold_facts(row),
                 )
             )
     return docs, manifest
+
+
+def _gold_facts(row: dict) -> list[dict]:
+    """Facts of a `documents` row as scoring dicts: slots by name, values merged, entity ids -> extents."""
+    extent = {e["id"]: (e["start"], e["end"]) for e in row["entities"]}
+    facts = []
+    for f in row.get("facts") or []:
+        slots: dict[str, list[dict]] = {}
+        for s in f["slots"]:
+            slot = {"start": s["start"], "end": s["end"]}
+            value = s["value"] if s["value"] is not None else s["time_value"]
+            if value is not None:
+                slot["value"] = value
+            if s["comparator"] is not None:
+                slot["comparator"] = s["comparator"]
+            if s["entity_id"] is not None:
+                slot["link"] = extent.get(s["entity_id"])
+            slots.setdefault(s["name"], []).append(slot)
+        facts.append({"type": f["type"], "start": f["start"], "end": f["end"], "slots": {k: v[0] if len(v) == 1 else v for k, v in slots.items()}})
+    return facts
 
 
 def _zone_of(doc: GoldDocument, start: int, end: int) -> str | None:
@@ -257,6 +279,8 @@ def _jsonl_predictions(path: Path, docs: list[GoldDocument], units: list[Unit], 
     stats = Counter()
     seen = set()
     unalignable = []
+    fact_pairs: dict[str, list[dict]] = {}
+    fact_stats = Counter()
     for pdoc in iter_documents(path):
         if pdoc.id not in by_id:
             close = suggest(pdoc.id, by_id)
@@ -297,6 +321,7 @@ def _jsonl_predictions(path: Path, docs: list[GoldDocument], units: list[Unit], 
                 stats["exact_offsets"] += 1
             spans.append(Span(start, end, label))
         _assign_to_units(units_by_doc, pdoc.id, spans)
+        fact_pairs[pdoc.id] = _predicted_facts(pdoc, aligner, fact_stats)
         for record in pdoc.unaligned:
             label = policy.map(record["label"])
             if label is None:
@@ -307,7 +332,44 @@ def _jsonl_predictions(path: Path, docs: list[GoldDocument], units: list[Unit], 
             _assign_unaligned(units_by_doc[pdoc.id], record.get("near", 0), entry)
     policy.raise_for_unknown(str(path))
     missing = sorted(set(by_id) - seen)
-    return {"alignment": dict(stats), "unalignable": unalignable, "documents_without_predictions": missing}
+    out = {"alignment": dict(stats), "unalignable": unalignable, "documents_without_predictions": missing}
+    if any(fact_pairs.values()):
+        out["facts"] = {"predicted": fact_pairs, "alignment": dict(fact_stats)}
+    return out
+
+
+def _predicted_facts(pdoc, aligner, stats: Counter) -> list[dict]:
+    """Predicted facts with every span mapped to the gold text; a fact with an unmappable span is kept
+    as an unmatchable fact (it counts as predicted, never as correct)."""
+    out = []
+    for fact in pdoc.facts:
+        def move(span):
+            if aligner is None or aligner.identical:
+                return (span["start"], span["end"])
+            return aligner.map_span(span["start"], span["end"])
+
+        evidence = move(fact)
+        slots, ok = {}, evidence is not None
+        for name, value in fact["slots"].items():
+            items = []
+            for slot in value if isinstance(value, list) else [value]:
+                mapped = move(slot)
+                ok = ok and mapped is not None
+                new = {k: v for k, v in slot.items() if k in ("value", "comparator")}
+                if mapped is not None:
+                    new.update(start=mapped[0], end=mapped[1])
+                if "link" in slot:
+                    link = move(slot["link"])
+                    new["link"] = link
+                items.append(new)
+            slots[name] = items if isinstance(value, list) else items[0]
+        if not ok:
+            stats["unalignable"] += 1
+            out.append({"type": "__unalignable__", "start": 0, "end": 0, "slots": {}, "original_type": fact["type"]})
+            continue
+        stats["aligned" if aligner is not None and not aligner.identical else "exact_offsets"] += 1
+        out.append({"type": fact["type"], "start": evidence[0], "end": evidence[1], "slots": slots})
+    return out
 
 
 def _decode_sentences(sentences, scheme: str, mode: str, path: Path, role: str, notes: dict) -> list[list[tuple[int, int, str]]]:
@@ -472,6 +534,9 @@ def load_inputs(
             tokenization = "conll-aligned"
         gold_id = f"{manifest.get('name', 'dataset')}-{manifest.get('version', '?')}#{manifest.get('annotations_sha256', '?')[:12]}"
     notes["label_mapping"] = {"map": _label_map_id(label_map), "mapped": dict(policy.mapped), "dropped": dict(policy.dropped)}
+    if gold_fmt == "dataset" and "facts" in notes:
+        notes["facts"]["gold"] = {d.id: d.facts for d in docs}
+        notes["facts"]["tokens"] = {d.id: d.text for d in docs}
     uses_tags = gold_fmt == "conll" or pred_fmt == "conll"
     return Inputs(
         units=units,

@@ -117,7 +117,25 @@ def build_report(inputs, *, view: str, labels: str, resamples: int, seed: int, e
     }
     if errors:
         data["errors"], data["confusion"] = _error_analysis(inputs, pairs, per_unit)
+    facts = inputs.notes.pop("facts", None) if isinstance(inputs.notes.get("facts"), dict) else None
+    if facts is not None:
+        data["facts"] = _fact_report(facts)
+        data["inputs"].pop("facts", None)
     return Report(signature, data)
+
+
+def _fact_report(facts: dict) -> dict:
+    """Facts are scored per document on the gold text: optimal one-to-one matching, then slots."""
+    from .scoring.facts import add_counts, fact_counts, fact_scores
+    from .text import syllable_tokens
+
+    total: dict = {}
+    for doc_id, gold in facts["gold"].items():
+        predicted = facts["predicted"].get(doc_id, [])
+        add_counts(total, fact_counts(gold, predicted, syllable_tokens(facts["tokens"][doc_id])))
+    scores = fact_scores(total)
+    scores["alignment"] = facts.get("alignment", {})
+    return scores
 
 
 def _zones(inputs, tables) -> dict:
