@@ -96,17 +96,6 @@ def expected_system_marks(docs, report: dict) -> Counter:
     return out
 
 
-def write_dataset(folder: Path, documents: list[dict]) -> Path:
-    """A minimal dataset folder (what `read_dataset_gold` reads): vinerfacts.json + documents parquet."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    (folder / "documents").mkdir(parents=True)
-    (folder / "vinerfacts.json").write_text(json.dumps({"name": "crafted", "version": "0.0.1", "annotations_sha256": "ab" * 32}), encoding="utf-8")
-    pq.write_table(pa.Table.from_pylist(documents), folder / "documents" / "test-00000-of-00001.parquet")
-    return folder
-
-
 # ---------------------------------------------------------------- the real benchmark
 
 
@@ -192,10 +181,18 @@ def test_markup_keeps_the_text_and_never_nests_marks(run):
     assert page.nested_marks == 0
     doc = run["docs"][0]
     columns = 1 + len(ok_rows(run["leaderboard"]))
-    zones = [(s, e, k) for s, e, k in sorted(doc.zones)]
-    assert len(page.cells) == columns * len(zones)
+    # rows: the zones, plus any text between them that is not blank (it gets the zone "—")
+    rows, pos = [], 0
+    for s, e, kind in sorted(doc.zones):
+        if doc.text[pos:s].strip():
+            rows.append((pos, s, "—"))
+        rows.append((s, e, kind))
+        pos = e
+    if doc.text[pos:].strip():
+        rows.append((pos, len(doc.text), "—"))
+    assert len(page.cells) == columns * len(rows)
     for i, cell in enumerate(page.cells):
-        s, e, kind = zones[i // columns]
+        s, e, kind = rows[i // columns]
         assert cell["data-zone"] == kind
         assert cell["text"] == doc.text[s:e]
 
@@ -248,6 +245,8 @@ def at(s: str, nth: int = 0) -> tuple[int, int]:
 
 @pytest.fixture
 def crafted(tmp_path):
+    from vinerfacts.evaluate import GoldDocument
+
     title_end = TEXT.index("\n\n")
     body_start = title_end + 2
     caption_start = TEXT.rindex("\n\n") + 2
@@ -262,23 +261,14 @@ def crafted(tmp_path):
         (*at("Y tế"), "MISC", "MISC"),  # nested: not in the outermost view
         (*at("Quảng Ninh"), "LOC", "LOC"),
     ]
-    doc = {
-        "id": "doc-<x>",
-        "text": TEXT,
-        "sentences": [
-            {"id": "s1", "start": 0, "end": title_end},
-            {"id": "s2", "start": body_start, "end": first_sentence_end},
-            {"id": "s3", "start": first_sentence_end + 1, "end": caption_start - 2},
-            {"id": "s4", "start": caption_start, "end": len(TEXT)},
-        ],
-        "zones": [
-            {"start": 0, "end": title_end, "kind": "title"},
-            {"start": body_start, "end": caption_start - 2, "kind": "body"},
-            {"start": caption_start, "end": len(TEXT), "kind": "caption"},
-        ],
-        "entities": [{"start": s, "end": e, "label": fine, "coarse_label": coarse} for s, e, fine, coarse in ents],
-    }
-    dataset = write_dataset(tmp_path / "dataset", [doc])
+    # in memory, as `read_dataset_gold` returns it (the parquet layout is the dataset builder's business)
+    doc = GoldDocument(
+        "doc-<x>",
+        TEXT,
+        [("s1", 0, title_end), ("s2", body_start, first_sentence_end), ("s3", first_sentence_end + 1, caption_start - 2), ("s4", caption_start, len(TEXT))],
+        [(0, title_end, "title"), (body_start, caption_start - 2, "body"), (caption_start, len(TEXT), "caption")],
+        ents,
+    )
 
     def span(s, label):
         a, b = at(s) if isinstance(s, str) else s
@@ -315,14 +305,14 @@ def crafted(tmp_path):
             {"system": "bad", "kind": "bundled", "version": "?", "status": "failed", "error": "ValueError: <img src=x onerror=alert(1)>"},
         ],
     }
-    return board, dataset, tmp_path / "results" / "report.html"
+    return board, [doc], tmp_path / "results" / "report.html"
 
 
 def test_untrusted_text_is_escaped(crafted):
-    from vinerfacts.render import write_html_report
+    from vinerfacts.render import render_html
 
-    board, dataset, out = crafted
-    html = write_html_report(board, dataset, out).read_text(encoding="utf-8")
+    board, docs, out = crafted
+    html = render_html(board, docs, out)
     lowered = html.lower()
     assert "<script" not in lowered and "<img" not in lowered and "<b>" not in lowered and "<em>" not in lowered and "<i>" not in lowered
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # document text
@@ -334,10 +324,11 @@ def test_untrusted_text_is_escaped(crafted):
 
 
 def test_overlaps_nesting_and_newlines(crafted):
-    from vinerfacts.render import write_html_report
+    from vinerfacts.render import render_html
 
-    board, dataset, out = crafted
-    page = parse(write_html_report(board, dataset, out).read_text(encoding="utf-8"))
+    board, docs, out = crafted
+    html = render_html(board, docs, out)
+    page = parse(html)
     assert page.nested_marks == 0
     gold = [m for m in page.marks if m["data-column"] == "gold"]
     # outermost coarse: Hà Nội x2, Nguyễn Văn An, Văn An đến (crosses it), Bộ Y tế, Quảng Ninh; not Y tế, not Ông
@@ -356,7 +347,7 @@ def test_overlaps_nesting_and_newlines(crafted):
     # the cells keep the text, newlines included (shown by white-space: pre-wrap)
     body = [c for c in page.cells if c["data-zone"] == "body"]
     assert len(body) == 2 and all("chiều nay.\nBộ Y tế họp." in c["text"] for c in body)
-    assert ".txt { white-space: pre-wrap;" in Path(out).read_text(encoding="utf-8")
+    assert ".txt { white-space: pre-wrap;" in html
 
 
 # ---------------------------------------------------------------- a real browser
