@@ -22,20 +22,25 @@ def _tree(path: Path) -> dict[str, bytes]:
     return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
 
 
+def _card_workdir(root, work):
+    """The card and what its generated blocks read (results/), copied so that builds never touch the repo."""
+    shutil.copy(root / "DATASET_CARD.md", work / "DATASET_CARD.md")
+    if (root / "results").exists():  # the leaderboard block comes from results/leaderboard.json
+        shutil.copytree(root / "results", work / "results")
+
+
 @pytest.fixture(scope="module")
 def fresh_build(tmp_path_factory, root):
     """A build of the committed annotations into a temporary folder (the card copied, not touched)."""
     work = tmp_path_factory.mktemp("build")
-    shutil.copy(root / "DATASET_CARD.md", work / "DATASET_CARD.md")
-    if (root / "results").exists():  # the card's leaderboard block comes from results/leaderboard.json
-        shutil.copytree(root / "results", work / "results")
+    _card_workdir(root, work)
     out = work / "dataset"
     build_dataset(root / "annotations", out, card_path=work / "DATASET_CARD.md")
     return work
 
 
 def test_build_is_byte_identical_when_run_twice(fresh_build, root, tmp_path):
-    shutil.copy(root / "DATASET_CARD.md", tmp_path / "DATASET_CARD.md")
+    _card_workdir(root, tmp_path)
     build_dataset(root / "annotations", tmp_path / "dataset", card_path=tmp_path / "DATASET_CARD.md")
     assert _tree(tmp_path / "dataset") == _tree(fresh_build / "dataset")
 

@@ -231,3 +231,14 @@ def test_predicted_facts_must_follow_the_schema(dataset, corpus, tmp_path):
     line = gold_line(corpus, facts=[{"type": "quantiy", "start": 0, "end": 3, "slots": {}}])
     with pytest.raises(VinerfactsError, match="p.jsonl:1: document '000_d08f880c9ee73c57': facts/0/type"):
         evaluate(dataset, write_jsonl(tmp_path / "p.jsonl", [line]), resamples=0)
+
+
+def test_reports_match_the_published_schema(dataset, corpus, tmp_path, root):
+    from vinerfacts.jsonio import schema_errors
+
+    line = gold_line(corpus, facts=_gold_facts_as_predictions(corpus))
+    line["entities"] = line["entities"][::3]
+    report = evaluate(dataset, write_jsonl(tmp_path / "p.jsonl", [line]), resamples=20).to_json()
+    assert schema_errors(json.loads(json.dumps(report)), "report.schema.json") == []
+    for path in (root / "results" / "reports").glob("*.json"):
+        assert schema_errors(json.loads(path.read_text(encoding="utf-8")), "report.schema.json") == [], path

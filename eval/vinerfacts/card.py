@@ -40,6 +40,30 @@ def _leaderboard_block(path: Path | None) -> str:
     return leaderboard_markdown(json.loads(path.read_text(encoding="utf-8")))
 
 
+def _errors_block(report_path: Path | None, limit: int = 14) -> str:
+    """Error classes of one system's report, with one example of each distinct error."""
+    if report_path is None or not report_path.exists():
+        return "No report yet: run `vinerfacts benchmark`.\n"
+    from collections import Counter
+
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    errors = report.get("errors", [])
+    counts = Counter(e["class"] for e in errors)
+    out = ["Errors by class: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(counts.items())) + ".", "", "| class | zone | gold | prediction |", "|---|---|---|---|"]
+    seen = set()
+    for e in errors:
+        g, p = e.get("gold") or {}, e.get("pred") or {}
+        key = (e["class"], g.get("text"), g.get("label"), p.get("text"), p.get("label"))
+        if key in seen:
+            continue
+        seen.add(key)
+        show = lambda x: f"`{x['text']}` {x['label']}" if x else "–"  # noqa: E731
+        out.append(f"| {e['class'].replace('_', ' ')} | {e.get('zone') or '–'} | {show(g)} | {show(p)} |")
+        if len(seen) >= limit:
+            break
+    return "\n".join(out) + "\n"
+
+
 def generated_blocks(corpus: Corpus, manifest: dict, leaderboard_path: Path | None = None) -> dict[str, str]:
     """Every part of the card computed from the data (refreshed by `vinerfacts build`)."""
     from .agreement import corpus_agreement, corpus_fact_agreement, format_agreement, format_fact_agreement
@@ -63,6 +87,7 @@ def generated_blocks(corpus: Corpus, manifest: dict, leaderboard_path: Path | No
         "facts": _facts_block(corpus),
         "fact_agreement": format_fact_agreement(corpus_fact_agreement(corpus)),
         "leaderboard": _leaderboard_block(leaderboard_path),
+        "underthesea_errors": _errors_block(leaderboard_path.parent / "reports" / "underthesea.json" if leaderboard_path else None),
         "changelog": "".join(f"- **{c['version']}**: {c['changes']}\n" for c in corpus.info.get("changelog", [])),
     }
 
