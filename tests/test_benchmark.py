@@ -90,3 +90,16 @@ def test_underthesea_strict_f1_recomputed_independently(root, corpus):
     f1 = 2 * tp / (len(gold) + len(pred))
     assert f1 == pytest.approx(row["scores"]["strict"]["f1"])
     assert 0 < f1 < 0.5  # its output on this article is poor; the card says why
+
+
+def test_rules_contain_no_article_entity_strings(root, corpus):
+    """The baseline may know generic patterns and the gazetteer, not the annotated names."""
+    from vinerfacts.systems.rules import ORG_HEADS, PARTY_COMMITTEES, PERSON_TITLES, gazetteer
+
+    source = (root / "eval" / "vinerfacts" / "systems" / "rules.py").read_text(encoding="utf-8")
+    names, _ = gazetteer()
+    generic = set(PERSON_TITLES) | set(ORG_HEADS) | set(PARTY_COMMITTEES) | {"Đảng"}
+    for e in corpus.documents[0].entities:
+        if e.text in names or e.text in generic or e.label == "TITLE":
+            continue
+        assert e.text not in source, f"rules.py contains the article's entity string {e.text!r}"
