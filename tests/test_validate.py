@@ -64,7 +64,7 @@ CASES = {
     "sentence with surrounding whitespace": (lambda d: d.data["sentences"][0].update(end=78), ["sentence s01 [0:78]", "leading or trailing whitespace"]),
     "unknown zone kind": (lambda d: d.data["zones"][0].update(kind="headline"), ["zone z01", "unknown zone kind 'headline'", "title"]),
     "sentence outside zones": (lambda d: d.data["zones"].pop(0), ["sentence s01 [0:77]", "lies in 0 zones", "is in no zone"]),
-    "unknown schema_version": (lambda d: d.data.update(schema_version="9.9"), ["schema_version:", "unknown schema_version '9.9'", "expected one of: 1.0"]),
+    "unknown schema_version": (lambda d: d.data.update(schema_version="9.9"), ["schema_version:", "unknown schema_version '9.9'", "expected one of: 1.1"]),
     "wrong canary": (lambda d: d.data.update(canary="nope"), ["canary:", "canary is 'nope'"]),
     "missing field": (lambda d: d.data.pop("sentences"), ["does not match document.schema.json", "'sentences' is a required property"]),
     "id does not match file name": (lambda d: d.data.update(id="other"), ["id:", "document id 'other' does not match the file name"]),

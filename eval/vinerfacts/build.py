@@ -153,6 +153,14 @@ def build_dataset(annotations: Path, out: Path, card_path: Path | None = None) -
     errors = errors_only(validate(annotations))
     if errors:
         raise ValidationFailed(errors)
+    from .workflow import unreviewed_documents
+
+    unreviewed = unreviewed_documents(annotations)
+    if unreviewed:
+        raise BuildError(
+            f"documents not reviewed yet, not published as gold: {', '.join(unreviewed)} "
+            "(correct them, then `vinerfacts review ID`); dataset/ left unchanged"
+        )
     corpus = load_corpus(annotations)
     digest = annotations_hash(annotations)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -121,7 +121,7 @@ def refresh_blocks(card_text: str, blocks: dict[str, str], card_name: str = "DAT
     return text
 
 
-def dataset_yaml(infos: dict, features: dict) -> dict:
+def dataset_yaml(infos: dict, features: dict, manifest: dict | None = None) -> dict:
     """`configs:` and `dataset_info:` from the same Features, via datasets' own helpers."""
     from datasets import DatasetInfo, SplitDict, SplitInfo
     from datasets.info import DatasetInfosDict
@@ -154,6 +154,15 @@ def dataset_yaml(infos: dict, features: dict) -> dict:
     DatasetInfosDict(info_dict).to_dataset_card_data(card_data)
     data = card_data.to_dict()
     data["dataset_info"] = sequence_yaml(data["dataset_info"])
+    if manifest is not None:
+        labels = manifest["stats"]["labels"]
+        data["vinerfacts"] = {
+            "version": manifest["version"],
+            "schema_version": manifest["schema_version"],
+            "annotations_sha256": manifest["annotations_sha256"],
+            "entities_per_label": {ls: labels[ls]["all"] for ls in ("fine", "coarse")},
+            "canary": manifest["canary"],
+        }
     return data
 
 
@@ -173,6 +182,6 @@ def render_dataset_readme(corpus: Corpus, infos: dict, features: dict, manifest:
         tmp = card_path.with_name(card_path.name + ".tmp")
         tmp.write_text(refreshed, encoding="utf-8")
         tmp.replace(card_path)
-    header = yaml.safe_dump(dataset_yaml(infos, features), allow_unicode=True, sort_keys=False, width=1000)
+    header = yaml.safe_dump(dataset_yaml(infos, features, manifest), allow_unicode=True, sort_keys=False, width=1000)
     card = DatasetCard(f"---\n{header}---\n\n{refreshed}")
     return str(card)

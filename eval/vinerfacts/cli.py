@@ -147,10 +147,88 @@ def _cmd_benchmark(args) -> int:
     return EXIT_PROBLEMS if failed and len(failed) == len(board["rows"]) else EXIT_OK
 
 
+def _cmd_migrate(args) -> int:
+    from .migrations import CURRENT_SCHEMA_VERSION, migrate_tree
+
+    changed = migrate_tree(args.annotations)
+    for path, steps in changed:
+        print(f"migrated {path}: {', '.join(steps)}")
+    print(f"migrate: {len(changed)} files rewritten to schema_version {CURRENT_SCHEMA_VERSION}")
+    return EXIT_OK
+
+
+def _cmd_add(args) -> int:
+    from .workflow import add_document
+
+    result = add_document(args.annotations, args.file, args.id, title=args.title, source=args.source, date=args.date, license=args.license, rights=args.rights)
+    for change in result.changes:
+        print(f"normalized: {change}")
+    print(f"added {result.document_id}: {result.text_path}, {result.json_path} (status unreviewed; sentences and zones are suggestions: check them)")
+    return EXIT_OK
+
+
+def _cmd_preannotate(args) -> int:
+    from .workflow import preannotate
+
+    options = {"model": args.model} if args.model else {}
+    if args.command_line:
+        options = {"command": args.command_line}
+    added, skipped = preannotate(args.annotations, args.id, args.system, options)
+    print(f"{args.id}: {added} candidate entities from {args.system} (marked unreviewed), {skipped} skipped (duplicates, crossing spans, across sentences or unaligned)")
+    return EXIT_OK
+
+
+def _cmd_review(args) -> int:
+    from .workflow import review
+
+    r = review(args.annotations, args.id)
+    print(f"{r['document']}: marked gold ({r['entities']} entities, {r['accepted_candidates']} candidates accepted)")
+    return EXIT_OK
+
+
+def _cmd_export(args) -> int:
+    from .workflow import export
+
+    ids = args.ids.split(",") if args.ids else None
+    for path in export(args.annotations, args.format, args.out, ids, tokens=args.tokens, labels=args.labels, as_predictions=args.as_predictions):
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _cmd_import(args) -> int:
+    from .workflow import import_annotations
+
+    result = import_annotations(args.annotations, args.format, args.source, dry_run=args.dry_run)
+    for report in result.reports:
+        print("\n".join(report.lines()))
+    verb = "would write" if args.dry_run else "wrote"
+    print(f"import: {verb} {len(result.written) if not args.dry_run else sum(not r.empty for r in result.reports)} files")
+    return EXIT_OK
+
+
+def _cmd_release(args) -> int:
+    from .workflow import release
+
+    info = release(args.annotations, args.version, args.note)
+    print(f"dataset version {info['version']}; now run `vinerfacts build` and commit")
+    return EXIT_OK
+
+
+def _cmd_publish(args) -> int:
+    from .workflow import publish
+
+    files = publish(args.annotations, args.dataset, args.card, args.repo_id, dry_run=args.dry_run)
+    for f in files:
+        print(f"{f['sha256'][:12]}  {f['bytes']:>9}  {f['path']}")
+    total = sum(f["bytes"] for f in files)
+    print(f"{'would upload' if args.dry_run else 'uploaded'} {len(files)} files ({total} bytes) to datasets/{args.repo_id}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
-    parser = argparse.ArgumentParser(prog="vinerfacts", description=__doc__)
+    parser = argparse.ArgumentParser(prog="vinerfacts", description="vinerfacts: a gold-annotated Vietnamese news dataset (entities, facts) and its evaluation harness")
     parser.add_argument("--version", action="version", version=f"vinerfacts {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -191,6 +269,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=12345)
     p.add_argument("--force", action="store_true", help="rerun systems even when cached predictions are current")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p = add("add", _cmd_add, "add a new document (UTF-8 text) to annotations/, with suggested sentences and zones")
+    p.add_argument("file", type=Path)
+    p.add_argument("--id", required=True, help="document id (letters, digits, _ . -)")
+    p.add_argument("--title")
+    p.add_argument("--source", help="URL or other source of the text")
+    p.add_argument("--date", help="publication date, ISO 8601")
+    p.add_argument("--license", default="CC-BY-4.0", help="license of the annotations (default: CC-BY-4.0)")
+    p.add_argument("--rights", help="who holds the rights to the text")
+    p = add("preannotate", _cmd_preannotate, "add a system's spans to a document as unreviewed candidates")
+    p.add_argument("id")
+    p.add_argument("--system", required=True)
+    p.add_argument("--model", help="model for the transformers system")
+    p.add_argument("--command", dest="command_line", help="program for the command system")
+    p = add("review", _cmd_review, "mark a corrected document as reviewed gold (it must validate)")
+    p.add_argument("id")
+    p = add("export", _cmd_export, "export documents for an annotation tool")
+    p.add_argument("--format", required=True, help="label-studio | brat | conll | vlsp")
+    p.add_argument("--ids", help="comma-separated document ids (default: all)")
+    p.add_argument("--tokens", default="syllable", help="conll: syllable | word tokens")
+    p.add_argument("--labels", default="fine", help="vlsp: fine (exact round trip) | coarse (VLSP classes only)")
+    p.add_argument("--as-predictions", action="store_true", help="label-studio: export as pre-annotations")
+    p.add_argument("out", type=Path, help="output folder")
+    p = add("import", _cmd_import, "merge annotations back from a tool (all or nothing, with a report)")
+    p.add_argument("--format", required=True, help="label-studio | brat | vlsp")
+    p.add_argument("--dry-run", action="store_true", help="report the changes without writing")
+    p.add_argument("source", type=Path, help="Label Studio JSON export, brat folder or VLSP folder/file")
+    p = add("release", _cmd_release, "set a new dataset version (semantic versioning) with a changelog note")
+    p.add_argument("version")
+    p.add_argument("--note", required=True)
+    p = add("publish", _cmd_publish, "upload dataset/ to the Hugging Face Hub (refuses stale or unreviewed data)")
+    p.add_argument("--repo-id", required=True, help="ORG/NAME")
+    p.add_argument("--dataset", type=Path, default=Path("dataset"))
+    p.add_argument("--card", type=Path, default=Path("DATASET_CARD.md"))
+    p.add_argument("--dry-run", action="store_true", help="list exactly what would be uploaded; needs no network")
+    add("migrate", _cmd_migrate, "rewrite annotation files of an older schema_version to the current one")
     add("agreement", _cmd_agreement, "inter-annotator agreement of the raw annotations (before adjudication) and of each with the gold")
     return parser
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from .errors import SchemaError
 
-SUPPORTED_SCHEMA_VERSIONS = ("1.0",)
+from .migrations import CURRENT_SCHEMA_VERSION, MIGRATIONS
+
+SUPPORTED_SCHEMA_VERSIONS = (CURRENT_SCHEMA_VERSION,)
 COARSE_LABELS = ("PER", "LOC", "ORG", "MISC")
 LABEL_SETS = ("coarse", "fine")
 
@@ -61,6 +63,12 @@ class Schema:
         raise unknown_name("label set", label_set, LABEL_SETS)
 
 
+def version_problem(version) -> str:
+    if version in MIGRATIONS:
+        return f"schema_version {version!r} is older than {CURRENT_SCHEMA_VERSION}: run `vinerfacts migrate` to rewrite the files"
+    return f"unknown schema_version {version!r} (expected one of: {', '.join(SUPPORTED_SCHEMA_VERSIONS)})"
+
+
 def load_schema(path: Path) -> Schema:
     path = Path(path)
     try:
@@ -71,9 +79,7 @@ def load_schema(path: Path) -> Schema:
         raise SchemaError(f"{path}:{e.lineno}:{e.colno}: not valid JSON: {e.msg}") from None
     version = data.get("schema_version")
     if version not in SUPPORTED_SCHEMA_VERSIONS:
-        raise SchemaError(
-            f"{path}: unknown schema_version {version!r} (expected one of: {', '.join(SUPPORTED_SCHEMA_VERSIONS)})"
-        )
+        raise SchemaError(f"{path}: {version_problem(version)}")
     labels: dict[str, Label] = {}
     for i, item in enumerate(data.get("entity_labels", [])):
         name, coarse = item.get("name"), item.get("coarse")

@@ -59,7 +59,7 @@ def validate(root: Path) -> list[Problem]:
     try:
         schema = load_schema(paths.schema)
     except SchemaError as e:
-        return [Problem(ERROR, str(paths.schema), "", str(e))]
+        return [Problem(ERROR, str(paths.schema), "", str(e).removeprefix(f"{paths.schema}: "))]
     problems: list[Problem] = []
     documents: dict[str, tuple[str, list[dict]]] = {}
     files = paths.document_files()
@@ -89,10 +89,9 @@ def _load(path: Path, schema_name: str, schema: Schema, report: _Report):
         return None
     version = data.get("schema_version")
     if version not in SUPPORTED_SCHEMA_VERSIONS:
-        report.error(
-            "schema_version",
-            f"unknown schema_version {version!r} (expected one of: {', '.join(SUPPORTED_SCHEMA_VERSIONS)})",
-        )
+        from .schema import version_problem
+
+        report.error("schema_version", version_problem(version))
         return None
     errors = schema_errors(data, schema_name)
     for message in errors:
@@ -130,6 +129,10 @@ def _check_document(path: Path, schema: Schema, report: _Report):
     zones = _check_segments(data["zones"], "zone", text, report)
     _check_zones(data["zones"], zones, sentences, text, schema, report)
     _check_entities(data["entities"], text, schema, sentences, report, check_tokens=True)
+    if data.get("status") == "gold":
+        for e in data["entities"]:
+            if "source" in e:
+                report.error(f"entity {e['id']} [{e['start']}:{e['end']}]", f"candidate from {e['source']!r} in a document marked gold: review it (`vinerfacts review {data['id']}`) or set status to unreviewed")
     _consistency_warnings(data["entities"], text, report)
     _check_facts(data.get("facts", []), text, schema, sentences, {e["id"] for e in data["entities"]}, data["metadata"], report, check_values=True)
     return data["id"], text, data["sentences"], {e["id"] for e in data["entities"]}
