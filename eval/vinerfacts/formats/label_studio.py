@@ -452,7 +452,7 @@ def _import_task(task: dict, k: int, texts, schema, source: str, existing: dict 
             link_of[slot.id] = entity.id
         else:
             raise FormatError(
-                f"{rwhere}: relation between a {ends[0].kind} region ({ends[0].label!r}) and a {ends[1].kind} region ({ends[1].label!r}); "
+                f"{rwhere}: relation between regions of kinds {ends[0].kind} ({ends[0].label!r}) and {ends[1].kind} ({ends[1].label!r}); "
                 "relations go from a fact's evidence to its slots and from a slot to the entity it links"
             )
     for r in regions.values():
