@@ -134,3 +134,50 @@ def test_export_conll_is_the_ner_view(repo):
     assert lines[0] == f"-DOCSTART- {DOC_ID}"
     assert "Lương\tB-PER" in lines and "Cường\tI-PER" in lines
     assert sum(1 for line in lines if line == "") == 31  # one after -DOCSTART-, one after each of the 30 sentences
+
+
+@pytest.mark.parametrize("fmt", ["brat", "vlsp"])
+def test_export_then_import_without_edits_changes_nothing(repo, fmt):
+    from vinerfacts.workflow import export, import_annotations
+
+    before = _tree(repo / "annotations")
+    export(repo / "annotations", fmt, repo / "out")
+    result = import_annotations(repo / "annotations", fmt, repo / "out")
+    assert all(r.empty for r in result.reports) and result.written == []
+    assert _tree(repo / "annotations") == before
+
+
+def test_brat_import_applies_an_edit_and_reports_it(repo):
+    from vinerfacts.workflow import export, import_annotations
+
+    export(repo / "annotations", "brat", repo / "out")
+    ann = repo / "out" / f"{DOC_ID}.ann"
+    lines = ann.read_text(encoding="utf-8").splitlines()
+    k = next(i for i, line in enumerate(lines) if line.startswith("T") and "\tPER " in line)
+    lines[k] = lines[k].replace("\tPER ", "\tLOC ", 1)
+    ann.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = import_annotations(repo / "annotations", "brat", repo / "out")
+    (report,) = result.reports
+    assert len(report.changed) == 1 and not report.added and not report.deleted
+    old, new = report.changed[0]
+    assert old["label"] == "PER" and new["label"] == "LOC" and old["id"] == new["id"]
+    doc = json.loads((repo / "annotations" / "documents" / f"{DOC_ID}.json").read_text(encoding="utf-8"))
+    assert next(e for e in doc["entities"] if e["id"] == old["id"])["label"] == "LOC"
+
+
+def test_import_refusals_change_nothing(repo):
+    from vinerfacts.workflow import export, import_annotations
+
+    before = _tree(repo / "annotations")
+    export(repo / "annotations", "vlsp", repo / "out")
+    path = repo / "out" / f"{DOC_ID}.vlsp.txt"
+    original = path.read_text(encoding="utf-8")
+    for broken, fragment in (
+        (original.replace('TYPE="PERSON"', 'TYPE="PERSN"', 1), "PERSN"),
+        (original.replace("Chiều 29/7", "Chiều 30/7", 1), "differs from the document text at offset 250"),
+    ):
+        path.write_text(broken, encoding="utf-8")
+        with pytest.raises(VinerfactsError) as e:
+            import_annotations(repo / "annotations", "vlsp", repo / "out")
+        assert fragment in str(e.value)
+        assert _tree(repo / "annotations") == before

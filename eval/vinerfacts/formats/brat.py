@@ -305,6 +305,9 @@ class _Parser:
         for target, (number, _) in self.notes.items():
             if target not in self.ids:
                 raise self.fail(number, f"note of {target!r}, which is not an annotation of this file")
+            if target.startswith("R") or self.spans.get(target, {}).get("type") in self.fact_types:
+                where = "a relation" if target.startswith("R") else "a trigger (put the fact's note on its event E<n>)"
+                raise self.fail(number, f"note of {target}, {where}: such notes are not read, so they would be lost")
 
         # entities, in file order
         entities: list[dict] = []

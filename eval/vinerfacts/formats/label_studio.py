@@ -42,14 +42,15 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
-from ..merge import FormatError, ImportedAnnotations, _next_id
+from ..facts import QUANTITY_FIELDS, TIME_FIELDS
+from ..merge import FormatError, ImportedAnnotations, _next_id  # _next_id: the ids merge_document gives new items
 
 TEXT_NAME = "text"
 ENTITY_CONTROL = "label"
 FACT_CONTROL = "fact"
 LINK = "link"
 SPAN_TEXT = "span_text"  # meta key: the slot text that the normalized fields were computed from
-COMPUTED_FIELDS = ("value", "comparator", "kind", "part_of_day", "year_inferred", "inferred_from", "open_ended", "reference_date_used")
+COMPUTED_FIELDS = QUANTITY_FIELDS + TIME_FIELDS  # computed from a slot's text: stale once the span moves
 
 _ENTITY_COLORS = ("#f28e2b", "#4e79a7", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7", "#9c755f", "#bab0ac")
 _FACT_COLOR = "#d3d3d3"
@@ -68,7 +69,7 @@ class _Offsets:
 
     def __init__(self, text: str):
         self.length = len(text)
-        self.bmp = len(text.encode("utf-16-le")) == 2 * len(text)
+        self.bmp = len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text)  # lone surrogates: 1 unit, as in JS
         if self.bmp:
             self.length16 = self.length
             return
@@ -506,6 +507,8 @@ def _import_task(task: dict, k: int, texts, schema, source: str, existing: dict 
         fact.update({"start": r.start, "end": r.end, "text": r.text, "slots": slots})
         fact.update({key: v for key, v in r.meta.items() if key not in fact and key != "sentence"})
         facts.append(fact)
+    if not facts and current is not None and "facts" not in current:
+        facts = None  # a file without a fact layer stays without one
     return ImportedAnnotations(doc_id, text, entities, facts, source=f"{source}: task {task.get('id', f'#{k}')}")
 
 
