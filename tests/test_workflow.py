@@ -181,3 +181,25 @@ def test_import_refusals_change_nothing(repo):
             import_annotations(repo / "annotations", "vlsp", repo / "out")
         assert fragment in str(e.value)
         assert _tree(repo / "annotations") == before
+
+
+def test_label_studio_round_trip_and_edit_through_the_cli(repo, capsys):
+    from vinerfacts.cli import main
+
+    before = _tree(repo / "annotations")
+    ann = str(repo / "annotations")
+    assert main(["export", "--annotations", ann, "--format", "label-studio", str(repo / "ls")]) == 0
+    assert (repo / "ls" / "labeling_config.xml").exists()
+    assert main(["import", "--annotations", ann, "--format", "label-studio", str(repo / "ls" / "tasks.json")]) == 0
+    assert _tree(repo / "annotations") == before  # no edits: byte-identical
+    assert "0 added, 0 changed, 0 deleted" in capsys.readouterr().out
+    tasks = json.loads((repo / "ls" / "tasks.json").read_text(encoding="utf-8"))
+    result = tasks[0]["annotations"][0]["result"]
+    region = next(r for r in result if r.get("id") == "e002")
+    region["value"]["labels"] = ["LOC"]  # the annotator's edit in Label Studio
+    (repo / "ls" / "edited.json").write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    assert main(["import", "--annotations", ann, "--format", "label-studio", str(repo / "ls" / "edited.json")]) == 0
+    out = capsys.readouterr().out
+    assert "0 added, 1 changed, 0 deleted" in out and "entity e002 [14:25] PER 'Lương Cường' -> entity e002 [14:25] LOC" in out
+    doc = json.loads((repo / "annotations" / "documents" / f"{DOC_ID}.json").read_text(encoding="utf-8"))
+    assert next(e for e in doc["entities"] if e["id"] == "e002")["label"] == "LOC"
