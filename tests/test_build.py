@@ -220,3 +220,27 @@ def test_hash_ignores_generated_files(annotations_copy, root):
     text = annotations_copy / "documents" / "000_d08f880c9ee73c57.json"
     text.write_text(text.read_text(encoding="utf-8") + " ", encoding="utf-8")
     assert annotations_hash(annotations_copy) != before
+
+
+def test_words_across_entity_boundaries_are_split_and_counted(corpus, monkeypatch):
+    """A segmenter word that straddles an entity boundary is split there, and the split is counted."""
+    import underthesea
+
+    from vinerfacts.derive import word_rows
+
+    real = underthesea.word_tokenize
+
+    def glue(text, **kw):  # glue every pair of words: many pairs straddle an entity boundary
+        words = real(text, **kw)
+        return [" ".join(words[i:i + 2]) for i in range(0, len(words), 2)]
+
+    monkeypatch.setattr(underthesea, "word_tokenize", glue)
+    seg = word_rows(corpus)
+    assert len(seg.splits) > 10
+    assert all(set(s) == {"document_id", "sentence_id", "word", "at"} for s in seg.splits)
+    doc = corpus.documents[0]
+    gold = view_spans(doc, corpus.schema, "outermost", "coarse")
+    for row, sent in zip(seg.rows, doc.sentences):
+        offsets = list(zip(row.token_starts, row.token_ends))
+        decoded = token_spans_to_spans(offsets, iob2_to_token_spans(row.ner_tags))
+        assert sorted(decoded) == sorted(s for s in gold if sent.start <= s.start and s.end <= sent.end)
