@@ -85,6 +85,7 @@ def _features():
                 "annotator": string,
                 "annotator_description": string,
                 "entities": List(entity),
+                "facts": List(fact),
             }
         ),
     }

@@ -179,6 +179,11 @@ def raw_rows(corpus: Corpus) -> list[dict]:
                     {"id": e.id, "start": e.start, "end": e.end, "label": e.label, "coarse_label": corpus.schema.coarse_of(e.label), "text": e.text}
                     for e in raw.entities
                 ],
+                "facts": [
+                    {"fact_id": f.id, "sentence_id": f.sentence, "type": f.type, "start": f.start, "end": f.end, "text": f.text,
+                     "slots": [_slot_row(name, slot) for name, slot in f.slot_items()], "parts": list(f.parts)}
+                    for f in raw.facts
+                ],
             }
         )
     return rows
