@@ -373,8 +373,14 @@ def _predicted_facts(pdoc, aligner, stats: Counter) -> list[dict]:
 
 
 def _decode_sentences(sentences, scheme: str, mode: str, path: Path, role: str, notes: dict) -> list[list[tuple[int, int, str]]]:
-    from .tags import decode
+    from .registry import unknown_name
+    from .tags import DECODE_MODES, SCHEMES, _split, decode
 
+    # A wrong --tag-scheme / --decode is the caller's, not a line of the file's.
+    if scheme not in SCHEMES:
+        raise unknown_name("tag scheme", scheme, SCHEMES)
+    if mode not in DECODE_MODES:
+        raise unknown_name("decode mode", mode, DECODE_MODES)
     out = []
     invalid_total = 0
     first = []
@@ -382,7 +388,8 @@ def _decode_sentences(sentences, scheme: str, mode: str, path: Path, role: str, 
         try:
             decoded = decode(sent.tags, scheme, mode)
         except VinerfactsError as e:
-            raise EvaluationError(f"{path}:{sent.line}: sentence starting here: {e}") from None
+            k = next((i for i, tag in enumerate(sent.tags) if _split(tag) is None), 0)
+            raise EvaluationError(f"{path}:{sent.line + k}: {e} (sentence starting at line {sent.line})") from None
         out.append(decoded.spans)
         invalid_total += len(decoded.invalid)
         for bad in decoded.invalid:
@@ -406,22 +413,37 @@ def _conll_gold_units(path: Path, scheme: str, mode: str, notes: dict):
 
 
 def _conll_vs_conll(gold_path: Path, pred_path: Path, scheme: str, mode: str, policy_labels: str, label_map: dict, notes: dict):
+    """Gold and predictions as CoNLL files over the same tokens. Large files are scored on arrays
+    (`scoring/fast.py`, the same report); this generic path runs when it declines, and gives the errors."""
     from .formats.conll import read_conll
+    from .scoring.fast import conll_vs_conll
 
+    fast = conll_vs_conll(gold_path, pred_path, scheme, mode, policy_labels, label_map, notes)
+    if fast is not None:
+        return fast
     gold_sents, units = _conll_gold_units(gold_path, scheme, mode, notes)
     pred_sents = read_conll(pred_path)
-    if len(pred_sents) != len(gold_sents):
-        raise EvaluationError(
-            f"{pred_path}: {len(pred_sents)} sentences, but the gold {gold_path} has {len(gold_sents)} (sentences are matched one to one, in order)"
-        )
-    for g, p in zip(gold_sents, pred_sents):
+    counts = (
+        f" (the prediction has {len(pred_sents)} sentences, the gold {len(gold_sents)}: sentences are matched one to one, in order)"
+        if len(pred_sents) != len(gold_sents)
+        else ""
+    )
+    for k, (g, p) in enumerate(zip(gold_sents, pred_sents)):
         if len(g.tokens) != len(p.tokens):
             raise EvaluationError(
-                f"{pred_path}:{p.line}: sentence has {len(p.tokens)} tokens, the gold sentence at {gold_path}:{g.line} has {len(g.tokens)}"
+                f"{pred_path}:{p.line}: sentence {k + 1} has {len(p.tokens)} tokens, the gold sentence at {gold_path}:{g.line} has {len(g.tokens)}{counts}"
             )
-        for k, (gt, pt) in enumerate(zip(g.tokens, p.tokens)):
+        for i, (gt, pt) in enumerate(zip(g.tokens, p.tokens)):
             if gt != pt:
-                raise EvaluationError(f"{pred_path}:{p.line + k}: token {pt!r} differs from the gold token {gt!r} at {gold_path}:{g.line + k}")
+                raise EvaluationError(f"{pred_path}:{p.line + i}: token {pt!r} differs from the gold token {gt!r} at {gold_path}:{g.line + i}")
+    if len(pred_sents) > len(gold_sents):
+        extra = pred_sents[len(gold_sents)]
+        raise EvaluationError(f"{pred_path}:{extra.line}: sentence {len(gold_sents) + 1} has no gold sentence in {gold_path}{counts}")
+    if len(pred_sents) < len(gold_sents):
+        missing = gold_sents[len(pred_sents)]
+        raise EvaluationError(
+            f"{pred_path}:{pred_sents[-1].line}: the predictions end with sentence {len(pred_sents)} here, but the gold sentence {len(pred_sents) + 1} at {gold_path}:{missing.line} has none{counts}"
+        )
     decoded = _decode_sentences(pred_sents, scheme, mode, pred_path, "pred", notes)
     gold_labels = sorted({s.label for u in units for s in u.gold})
     policy = _policy(policy_labels, None, gold_labels, label_map)

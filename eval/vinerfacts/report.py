@@ -38,6 +38,9 @@ def signature_of(fields: dict) -> str:
 
 def unit_tables(inputs, view: str) -> tuple[dict[str, CountTable], list[list], list[tuple]]:
     """Count every unit once per scheme (matching is shared by the schemes)."""
+    fast = getattr(inputs.units, "unit_tables", None)
+    if fast is not None:  # CoNLL inputs scored on arrays (scoring/fast.py): flat, the same for every view
+        return fast()
     per_unit = []
     all_pairs = []
     for u in inputs.units:
@@ -59,6 +62,9 @@ def unit_tables(inputs, view: str) -> tuple[dict[str, CountTable], list[list], l
 
 def _flat(units) -> bool:
     """True when no unit has nested gold or predicted spans: then every view is the same."""
+    known = getattr(units, "flat", None)
+    if known is not None:
+        return known
     for u in units:
         for spans in (u.gold, u.pred):
             ordered = sorted(spans)
@@ -88,13 +94,15 @@ def build_report(inputs, *, view: str, labels: str, resamples: int, seed: int, e
     flat = _flat(inputs.units)
     computed = {}
     views = {}
+    totals = None
     for v in VIEWS:
         if flat and computed:
             tables, pairs, per_unit = next(iter(computed.values()))
         else:
             tables, pairs, per_unit = unit_tables(inputs, v)
+            totals = {s: t.total() for s, t in tables.items()}
         computed[v] = (tables, pairs, per_unit)
-        views[v] = {"schemes": {s: scheme_scores(t.total(), inputs.labels, s == "partial") for s, t in tables.items()}}
+        views[v] = {"schemes": {s: scheme_scores(totals[s], inputs.labels, s == "partial") for s in tables}}
     tables, pairs, per_unit = computed[view]
     n_units = len(inputs.units)
     data = {
@@ -158,7 +166,7 @@ def _warnings(inputs, n_units: int) -> list[str]:
     invalid = inputs.notes.get("invalid_tags", {})
     for role, info in invalid.items():
         if info["count"]:
-            first = ", ".join(f"line {x['line']} {x['tag']} ({x['reason']})" for x in info["first"][:3])
+            first = ", ".join(f"{info['file']}:{x['line']} {x['tag']} ({x['reason']})" for x in info["first"][:3])
             out.append(f"{info['count']} {role} tags break the {inputs.tag_scheme} scheme ({inputs.decode} decoding); first: {first}")
     align = inputs.notes.get("alignment", {})
     if align.get("unalignable"):

@@ -15,6 +15,9 @@ from typing import Iterator
 from ..errors import VinerfactsError
 
 
+BOM = b"\xef\xbb\xbf"
+
+
 class ConllError(VinerfactsError):
     """A CoNLL file that cannot be read; the message names the file and line."""
 
@@ -90,40 +93,60 @@ def read_conll(path: Path) -> list[ConllSentence]:
 # Every character `str.split()` splits on (the generic reader's field separators), as UTF-8.
 ASCII_SPACES = b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "
 UNICODE_SPACES = "\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-BOM = b"\xef\xbb\xbf"
 MAX_TAG_BYTES = 64
+CHUNK_BYTES = 1 << 18  # the file is scanned in blocks of whole lines: small temporaries
 
 
 @dataclass
 class ConllArrays:
-    """A CoNLL file as arrays over its token lines (what `read_conll` gives, without a Python object per
-    token). Token k is the first field of its line, its tag the last field; sentences are runs of
-    consecutive token lines."""
+    """A CoNLL file as arrays over its token lines: what `read_conll` gives, without a Python object
+    per token. A token is the first field of its line, its tag the last field; a sentence is a run
+    of consecutive token lines. Tokens are kept as fingerprints that are exact for comparing two
+    files (length, first 8 bytes, the bytes of longer tokens); `tokens(k)` reads them back."""
 
     path: Path
-    data: bytes  # the file, a BOM replaced by spaces
-    words: object  # np.ndarray: words[i] = the 8 bytes at offset i (little-endian uint64), zero-padded
-    tok_start: object  # np.ndarray int64: byte offset of each token
-    tok_end: object
-    tag_id: object  # np.ndarray int32: index into `tags`
+    tok_len: object  # np.ndarray uint16: byte length of each token
+    tok_head: object  # np.ndarray uint64: each token's first 8 bytes (zero-padded)
+    tok_tail: object  # np.ndarray uint8: bytes 9.. of the tokens longer than 8 bytes, concatenated
+    tag_id: object  # np.ndarray int16: index into `tags`
     tags: list[str]  # distinct tags
-    sent_start: object  # np.ndarray int64: index of each sentence's first token (plus a final n_tokens)
+    sent_start: object  # np.ndarray int64: index of each sentence's first token, then the number of tokens
     sent_line: object  # np.ndarray int64: 1-based line of each sentence's first token
-    sent_doc: object  # np.ndarray int64: -DOCSTART- section of each sentence
+    sent_doc: object  # np.ndarray int64: -DOCSTART- section of each sentence (as ConllSentence.document)
+    _lines: tuple | None = None
 
     @property
     def n_tokens(self) -> int:
-        return len(self.tok_start)
+        return len(self.tok_len)
 
     @property
     def n_sentences(self) -> int:
         return len(self.sent_line)
 
+    def same_tokens(self, other: "ConllArrays") -> bool:
+        """Whether both files have the same sentences of the same tokens."""
+        import numpy as np
+
+        return all(
+            np.array_equal(a, b)
+            for a, b in ((self.sent_start, other.sent_start), (self.tok_len, other.tok_len), (self.tok_head, other.tok_head), (self.tok_tail, other.tok_tail))
+        )
+
     def tokens(self, k: int) -> list[str]:
-        """The tokens of sentence k (0-based)."""
-        a, b = int(self.sent_start[k]), int(self.sent_start[k + 1])
-        data = self.data
-        return [data[s:e].decode("utf-8") for s, e in zip(self.tok_start[a:b].tolist(), self.tok_end[a:b].tolist())]
+        """The tokens of sentence k (0-based), read back from the file (the generic reader's way)."""
+        if self._lines is None:
+            import numpy as np
+
+            data = self.path.read_bytes()
+            if data.startswith(BOM):
+                data = b"   " + data[3:]
+            ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+            self._lines = (data, np.concatenate(([-1], ends, [len(data)])))
+        data, nl = self._lines
+        first = int(self.sent_line[k]) - 1
+        count = int(self.sent_start[k + 1] - self.sent_start[k])
+        bounds = nl[first : first + count + 1].tolist()
+        return [data[a + 1 : b].decode("utf-8").split()[0] for a, b in zip(bounds[:-1], bounds[1:])]
 
     def sentence_tags(self, k: int) -> list[str]:
         a, b = int(self.sent_start[k]), int(self.sent_start[k + 1])
@@ -131,56 +154,57 @@ class ConllArrays:
         return [tags[i] for i in self.tag_id[a:b].tolist()]
 
 
-def _windows(np, data: bytes):
-    """words[i] = bytes i..i+7 of data as one little-endian uint64 (past the end: zeros)."""
-    buf = data + bytes(16)
-    return np.ndarray((len(data) + 9,), dtype="<u8", buffer=buf, strides=(1,))
+class _Interner:
+    """Equal tags -> equal ids, across blocks: a hash table keyed by the tag's bytes (8 per word), every
+    tag checked against its bucket's bytes (a collision makes the scan decline; practically never)."""
+
+    BITS = 16
+    MULT = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD,
+            0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9, 0x2545F4914F6CDD1D)  # one per word, then length
+
+    def __init__(self, np):
+        self.np = np
+        size = 1 << self.BITS
+        self.keys: dict[int, object] = {}  # word j -> bucket's word j (allocated when a tag is that long)
+        self.length = np.full(size, -1, dtype=np.int64)
+        self.dense = np.full(size, -1, dtype=np.int32)
+        self.tags: list[str] = []
+
+    def ids(self, chunk: bytes, words, start, length):
+        np = self.np
+        keys = [_masked_words(np, words, start, length, j) for j in range((int(length.max()) + 7) // 8)]
+        for j in range(len(keys)):
+            if j not in self.keys:
+                self.keys[j] = np.zeros(1 << self.BITS, dtype=np.uint64)
+        # the same tag hashes the same in every block (words past its end are zero and add nothing)
+        h = length.astype(np.uint64) * np.uint64(self.MULT[-1])
+        for j, key in enumerate(keys):
+            h += key * np.uint64(self.MULT[j])
+        h ^= h >> np.uint64(31)
+        bucket = ((h * np.uint64(self.MULT[1])) >> np.uint64(64 - self.BITS)).astype(np.intp)
+        seen = np.zeros(1 << self.BITS, dtype=bool)
+        seen[bucket] = True
+        for b in np.flatnonzero(seen & (self.length < 0)).tolist():
+            i = int(np.argmax(bucket == b))
+            s = int(start[i])
+            self.length[b] = length[i]
+            for j, key in enumerate(keys):
+                self.keys[j][b] = key[i]
+            self.dense[b] = len(self.tags)
+            self.tags.append(chunk[s : s + int(length[i])].decode("utf-8"))
+        if not np.array_equal(self.length[bucket], length):
+            return None
+        for j, key in enumerate(keys):
+            if not np.array_equal(self.keys[j][bucket], key):
+                return None
+        return self.dense[bucket]
 
 
 def _masked_words(np, words, start, length, j: int):
-    """Word j (bytes 8j..8j+7) of each field, bytes past the field's length zeroed."""
+    """Word j (bytes 8j..8j+7) of each field, bytes past the field's end zeroed."""
     masks = np.array([(1 << 8 * b) - 1 for b in range(9)], dtype=np.uint64)
-    return words[start + 8 * j] & masks[np.clip(length - 8 * j, 0, 8)]
-
-
-def same_fields(np, a_words, a_start, a_end, b_words, b_start, b_end) -> bool:
-    """Whether fields a[k] and b[k] have the same bytes, for every k."""
-    length = a_end - a_start
-    if not np.array_equal(length, b_end - b_start):
-        return False
-    longest = int(length.max()) if len(length) else 0
-    sel = np.arange(len(length))
-    for j in range((longest + 7) // 8):
-        if j:
-            sel = sel[length[sel] > 8 * j]
-        la = _masked_words(np, a_words, a_start[sel], length[sel], j)
-        lb = _masked_words(np, b_words, b_start[sel], length[sel], j)
-        if not np.array_equal(la, lb):
-            return False
-    return True
-
-
-def _intern(np, words, start, length):
-    """(ids, representatives): equal fields get equal ids; representatives[i] indexes a field with id i.
-    None if the fields cannot be told apart exactly (hash collision; practically never)."""
-    n_words = (int(length.max()) + 7) // 8
-    keys = [_masked_words(np, words, start, length, j) for j in range(n_words)]
-    for attempt, multiplier in enumerate((0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9)):
-        h = np.zeros(len(start), dtype=np.uint64)
-        for j, key in enumerate(keys):
-            h ^= (key + np.uint64(j + 1)) * np.uint64(multiplier)
-            h = (h << np.uint64(29)) | (h >> np.uint64(35))
-        bits = 16
-        bucket = ((h * np.uint64(multiplier)) >> np.uint64(64 - bits)).astype(np.int64)
-        rep = np.full(1 << bits, -1, dtype=np.int64)
-        rep[bucket] = np.arange(len(start))
-        mine = rep[bucket]
-        if all(np.array_equal(key[mine], key) for key in keys):
-            used = np.flatnonzero(rep >= 0)
-            dense = np.full(1 << bits, -1, dtype=np.int32)
-            dense[used] = np.arange(len(used), dtype=np.int32)
-            return dense[bucket], rep[used]
-    return None
+    at = start + 8 * j if j == 0 else np.minimum(start + 8 * j, len(words) - 1)  # past the end: masked anyway
+    return words[at] & masks[np.clip(length - 8 * j, 0, 8)]
 
 
 def _has_unicode_space(np, arr) -> bool:
@@ -201,11 +225,92 @@ def _has_unicode_space(np, arr) -> bool:
     return bool(hit.any())
 
 
+_DOCSTART = (int.from_bytes(b"-DOCSTAR", "little"), int.from_bytes(b"T-", "little"))
+
+
+def _scan_block(np, chunk: bytes, m: int, interner: _Interner):
+    """One block of whole lines (`chunk` = m bytes + 16 zero bytes). Returns (0-based line of each token,
+    token lengths, heads, tails, tag ids, 0-based lines of -DOCSTART-, newlines) or None to decline."""
+    arr = np.frombuffer(chunk, dtype=np.uint8, count=m)
+    if not chunk.isascii():
+        try:
+            chunk[:m].decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        if _has_unicode_space(np, arr):
+            return None
+    ev = np.flatnonzero(arr <= 32)  # whitespace and newlines (control characters: decline)
+    evb = arr[ev]
+    counts = np.bincount(evb, minlength=33)
+    if counts[_NOT_SPACE].any():
+        return None
+    n_ev = len(ev)
+    pos = np.empty(n_ev + 2, dtype=np.int64)
+    pos[0], pos[1:-1], pos[-1] = -1, ev, m  # a virtual newline before and after the block
+    del ev
+    is_nl = np.empty(n_ev + 2, dtype=bool)
+    is_nl[0], is_nl[-1] = True, True
+    np.equal(evb, 10, out=is_nl[1:-1])
+    del evb
+    k = np.flatnonzero(pos[1:] - pos[:-1] > 1)  # a field between two consecutive events
+    empty = np.zeros(0, dtype=np.int64)
+    if not len(k):
+        return empty, empty, empty.astype(np.uint64), np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.int32), empty, int(counts[10])
+    f_start = pos[k] + 1
+    f_end = pos[k + 1]
+    f_line = np.cumsum(is_nl, dtype=np.int32)[k] - 1  # line (0-based, in the block) of each field
+    del pos, is_nl, k
+    new_line = np.empty(len(f_line), dtype=bool)
+    new_line[0] = True
+    np.not_equal(f_line[1:], f_line[:-1], out=new_line[1:])
+    first = np.flatnonzero(new_line)  # first field of each non-blank line
+    last = np.empty_like(first)
+    last[:-1] = first[1:] - 1
+    last[-1] = len(f_line) - 1
+    line = f_line[first]
+    words = np.ndarray((m + 9,), dtype="<u8", buffer=chunk, strides=(1,))
+    token = np.ones(len(first), dtype=bool)
+    doc_lines = empty
+    if b"-DOCSTART-" in chunk:
+        cand = np.flatnonzero(f_end[first] - f_start[first] == 10)
+        at = f_start[first[cand]]
+        is_doc = (words[at] == np.uint64(_DOCSTART[0])) & ((words[at + 8] & np.uint64(0xFFFF)) == np.uint64(_DOCSTART[1]))
+        token[cand[is_doc]] = False
+        doc_lines = line[cand[is_doc]]
+    if np.any(token & (first == last)):
+        return None  # a line with one column: the generic reader names it
+    t_first, t_last = first[token], last[token]
+    t_line = line[token]
+    if not len(t_line):
+        return t_line, empty, empty.astype(np.uint64), np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.int32), doc_lines, int(counts[10])
+    tag_start = f_start[t_last]
+    tag_len = f_end[t_last] - tag_start
+    if int(tag_len.max()) > MAX_TAG_BYTES:
+        return None
+    tag_id = interner.ids(chunk, words, tag_start, tag_len)
+    if tag_id is None:
+        return None
+    tok_start = f_start[t_first]
+    tok_len = f_end[t_first] - tok_start
+    tok_head = _masked_words(np, words, tok_start, tok_len, 0)
+    long = np.flatnonzero(tok_len > 8)
+    if len(long):  # bytes 9.. of long tokens
+        rest = tok_len[long] - 8
+        offsets = np.cumsum(rest) - rest
+        tail = arr[np.repeat(tok_start[long] + 8 - offsets, rest) + np.arange(int(rest.sum()))]
+    else:
+        tail = np.zeros(0, dtype=np.uint8)
+    return t_line, tok_len, tok_head, tail, tag_id, doc_lines, int(counts[10])
+
+
+_NOT_SPACE = [b for b in range(33) if b not in ASCII_SPACES]
+
+
 def scan_conll(path: Path) -> ConllArrays | None:
     """`read_conll` for large files: the same tokens, tags, sentences and line numbers as arrays, or None
     when the file needs the generic reader (unreadable, empty, not UTF-8, a line with one column,
-    whitespace other than ASCII, control characters, very long tags): that reader then gives the
-    exact error, or the result, for such files."""
+    whitespace other than ASCII, control characters, tags over 64 bytes, tokens over 65535 bytes):
+    that reader then gives the exact error, or the result, for such files."""
     import numpy as np
 
     path = Path(path)
@@ -216,73 +321,58 @@ def scan_conll(path: Path) -> ConllArrays | None:
     if not data:
         return None
     if data.startswith(BOM):
-        data = b"   " + data[3:]
-    arr = np.frombuffer(data, dtype=np.uint8)
-    if not data.isascii():
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
+        data = b"   " + data[3:]  # as the generic reader: not part of the first token
+    interner = _Interner(np)
+    pad = bytes(16)
+    n = len(data)
+    # Per-token outputs filled block by block. A token line takes at least 4 bytes ("a b\n"), so n // 4 + 1
+    # entries always suffice; the pages never written are never resident.
+    cap = n // 4 + 1
+    tok_len = np.empty(cap, dtype=np.uint16)
+    tok_head = np.empty(cap, dtype=np.uint64)
+    tag_id = np.empty(cap, dtype=np.int16)
+    tails, docs, first_tokens, first_lines = [], [], [], []
+    count = 0
+    line_offset = 0
+    last_line = -2  # line of the previous block's last token
+    pos = 0
+    while pos < n:
+        end = min(pos + CHUNK_BYTES, n)
+        if end < n:
+            cut = data.rfind(b"\n", pos, end)
+            if cut < 0:
+                cut = data.find(b"\n", end)
+            end = n if cut < 0 else cut + 1
+        block = _scan_block(np, data[pos:end] + pad, end - pos, interner)
+        if block is None:
             return None
-        if _has_unicode_space(np, arr):
-            return None
-    n = len(arr)
-    ev = np.flatnonzero(arr <= 32)  # whitespace, newlines (and control characters: then the generic reader)
-    evb = arr[ev]
-    byte_counts = np.bincount(evb, minlength=33)
-    allowed = np.zeros(33, dtype=bool)
-    allowed[list(ASCII_SPACES)] = True
-    if byte_counts[~allowed].any():
-        return None
-    # Fields lie between two consecutive events; a virtual newline before the start and after the end.
-    pos = np.empty(len(ev) + 2, dtype=np.int64)
-    pos[0], pos[1:-1], pos[-1] = -1, ev, n
-    is_nl = np.empty(len(ev) + 2, dtype=bool)
-    is_nl[0], is_nl[1:-1], is_nl[-1] = True, evb == 10, True
-    k = np.flatnonzero(pos[1:] - pos[:-1] > 1)
-    if not len(k):
-        return None
-    f_start = pos[k] + 1
-    f_end = pos[k + 1]
-    f_line = np.cumsum(is_nl)[k] - 1  # 0-based line of each field
-    new_line = np.empty(len(k), dtype=bool)
-    new_line[0] = True
-    np.not_equal(f_line[1:], f_line[:-1], out=new_line[1:])
-    first = np.flatnonzero(new_line)  # first field of each non-blank line
-    last = np.empty_like(first)
-    last[:-1] = first[1:] - 1
-    last[-1] = len(k) - 1
-    line = f_line[first]
-    words = _windows(np, data)
-    token_line = np.ones(len(first), dtype=bool)
-    doc_lines = np.zeros(0, dtype=np.int64)
-    if b"-DOCSTART-" in data:
-        length = f_end[first] - f_start[first]
-        cand = np.flatnonzero(length == 10)
-        w0 = int.from_bytes(b"-DOCSTAR", "little")
-        w1 = int.from_bytes(b"T-", "little")
-        is_doc = (words[f_start[first[cand]]] == np.uint64(w0)) & ((words[f_start[first[cand]] + 8] & np.uint64(0xFFFF)) == np.uint64(w1))
-        token_line[cand[is_doc]] = False
-        doc_lines = line[cand[is_doc]]
-    if np.any(token_line & (first == last)):
-        return None  # a one-column line: the generic reader names it
-    t_first, t_last, t_line = first[token_line], last[token_line], line[token_line]
-    if not len(t_line):
-        return None
-    starts = np.empty(len(t_line), dtype=bool)
-    starts[0] = True
-    np.not_equal(t_line[1:], t_line[:-1] + 1, out=starts[1:])
-    sent_first = np.flatnonzero(starts)
-    sent_start = np.append(sent_first, len(t_line)).astype(np.int64)
-    sent_line = t_line[sent_first] + 1
-    seen = np.searchsorted(doc_lines, sent_line - 1)
-    sent_doc = np.maximum(seen - 1, 0)
-    tag_start, tag_end = f_start[t_last], f_end[t_last]
-    tag_len = tag_end - tag_start
-    if int(tag_len.max()) > MAX_TAG_BYTES:
-        return None
-    interned = _intern(np, words, tag_start, tag_len)
-    if interned is None:
-        return None
-    tag_id, reps = interned
-    tags = [data[s:e].decode("utf-8") for s, e in zip(tag_start[reps].tolist(), tag_end[reps].tolist())]
-    return ConllArrays(path, data, words, f_start[t_first], f_end[t_first], tag_id, tags, sent_start, sent_line, sent_doc)
+        b_line, b_len, b_head, b_tail, b_id, b_docs, newlines = block
+        k = len(b_line)
+        if k:
+            if b_len.max() > 0xFFFF or len(interner.tags) > 0x7FFF:
+                return None
+            b_line = b_line + line_offset
+            starts = np.empty(k, dtype=bool)
+            starts[0] = b_line[0] != last_line + 1  # a sentence goes on across blocks if its lines do
+            np.not_equal(b_line[1:], b_line[:-1] + 1, out=starts[1:])
+            at = np.flatnonzero(starts)
+            first_tokens.append(at + count)
+            first_lines.append(b_line[at])
+            last_line = int(b_line[-1])
+            tok_len[count : count + k] = b_len
+            tok_head[count : count + k] = b_head
+            tag_id[count : count + k] = b_id
+            tails.append(b_tail)
+            count += k
+        docs.append(b_docs + line_offset)
+        line_offset += newlines
+        pos = end
+    del data
+    if not count:
+        return None  # no sentences: the generic reader says so
+    tok_len, tok_head, tag_id = tok_len[:count], tok_head[:count], tag_id[:count]
+    tok_tail, doc_lines = np.concatenate(tails), np.concatenate(docs)
+    sent_line = np.concatenate(first_lines).astype(np.int64) + 1
+    sent_doc = np.maximum(np.searchsorted(doc_lines, sent_line - 1) - 1, 0)
+    sent_start = np.append(np.concatenate(first_tokens), count).astype(np.int64)
+    return ConllArrays(path, tok_len, tok_head, tok_tail, tag_id, interner.tags, sent_start, sent_line, sent_doc)

@@ -94,9 +94,26 @@ def micro_prf(totals: np.ndarray) -> np.ndarray:
     return np.stack([precision, recall, f1], axis=-1)
 
 
-def resample_indices(n_units: int, resamples: int, seed: int) -> np.ndarray:
+CHUNK = 64  # resamples per block: memory stays at CHUNK x units, whatever the number of resamples
+
+
+def resampled_totals(tables: Sequence[np.ndarray], resamples: int, seed: int) -> list[np.ndarray]:
+    """Summed counts of `resamples` bootstrap samples of the units, the same samples for every table.
+
+    Indices are drawn block by block from one seeded generator (so memory does not grow with the
+    number of resamples); counts are whole numbers far below 2**53, so the float64 matrix product
+    (BLAS) is exact."""
+    n = tables[0].shape[0]
     rng = np.random.default_rng(seed)
-    return rng.integers(0, n_units, size=(resamples, n_units))
+    flats = [t.reshape(n, -1).astype(np.float64) for t in tables]
+    outs = [np.empty((resamples, f.shape[1]), dtype=np.int64) for f in flats]
+    for a in range(0, resamples, CHUNK):
+        c = min(CHUNK, resamples - a)
+        block = rng.integers(0, n, size=(c, n))
+        weights = np.bincount((np.arange(c)[:, None] * n + block).ravel(), minlength=c * n).reshape(c, n).astype(np.float64)
+        for flat, out in zip(flats, outs):
+            out[a : a + c] = np.rint(weights @ flat).astype(np.int64)
+    return [out.reshape(resamples, *t.shape[1:]) for out, t in zip(outs, tables)]
 
 
 def bootstrap_ci(table: CountTable, resamples: int, seed: int, confidence: float = 0.95) -> dict:
@@ -104,8 +121,8 @@ def bootstrap_ci(table: CountTable, resamples: int, seed: int, confidence: float
     n = table.counts.shape[0]
     if resamples <= 0 or n == 0:
         return {}
-    idx = resample_indices(n, resamples, seed)
-    scores = micro_prf(_summed(table.counts, idx))
+    (totals,) = resampled_totals([table.counts], resamples, seed)
+    scores = micro_prf(totals)
     lo, hi = (1 - confidence) / 2, 1 - (1 - confidence) / 2
     out = {}
     for k, name in enumerate(("precision", "recall", "f1")):
@@ -115,14 +132,6 @@ def bootstrap_ci(table: CountTable, resamples: int, seed: int, confidence: float
     return out
 
 
-def _summed(counts: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """Sum of counts over each row of resampled unit indices: (resamples, labels, fields)."""
-    flat = counts.reshape(counts.shape[0], -1)
-    weights = np.zeros((idx.shape[0], counts.shape[0]), dtype=np.int64)
-    np.add.at(weights, (np.repeat(np.arange(idx.shape[0]), idx.shape[1]), idx.ravel()), 1)
-    return (weights @ flat).reshape(idx.shape[0], *counts.shape[1:])
-
-
 def paired_tests(a: CountTable, b: CountTable, resamples: int, seed: int) -> dict:
     """Paired bootstrap and approximate randomization on micro F1 of two systems over the same units."""
     if a.counts.shape[0] != b.counts.shape[0]:
@@ -130,8 +139,8 @@ def paired_tests(a: CountTable, b: CountTable, resamples: int, seed: int) -> dic
     n = a.counts.shape[0]
     f1 = lambda totals: micro_prf(totals)[..., 2]  # noqa: E731
     observed = float(f1(a.total()) - f1(b.total()))
-    idx = resample_indices(n, resamples, seed)
-    delta = f1(_summed(a.counts, idx)) - f1(_summed(b.counts, idx))
+    totals_a, totals_b = resampled_totals([a.counts, b.counts], resamples, seed)
+    delta = f1(totals_a) - f1(totals_b)
     delta = delta[~np.isnan(delta)]
     # Koehn (2004): how often does the resampled difference fail to keep the observed sign?
     if observed > 0:
@@ -141,12 +150,17 @@ def paired_tests(a: CountTable, b: CountTable, resamples: int, seed: int) -> dic
     else:
         p_boot = 1.0
     rng = np.random.default_rng(seed + 1)
-    swaps = rng.integers(0, 2, size=(resamples, n)).astype(bool)
-    flat_a = a.counts.reshape(n, -1)
-    flat_b = b.counts.reshape(n, -1)
-    shape = (resamples, *a.counts.shape[1:])
-    sum_a = (np.where(swaps[:, :, None], flat_b[None], flat_a[None])).sum(axis=1).reshape(shape)
-    sum_b = (np.where(swaps[:, :, None], flat_a[None], flat_b[None])).sum(axis=1).reshape(shape)
-    rand_delta = np.abs(f1(sum_a) - f1(sum_b))
+    flat_a = a.counts.reshape(n, -1).astype(np.float64)
+    flat_b = b.counts.reshape(n, -1).astype(np.float64)
+    diff = flat_b - flat_a  # swapping unit u moves diff[u] from A's total to B's
+    total_a, total_b = flat_a.sum(axis=0), flat_b.sum(axis=0)
+    rand_delta = np.empty(resamples)
+    for start in range(0, resamples, CHUNK):
+        swaps = rng.integers(0, 2, size=(min(CHUNK, resamples - start), n)).astype(np.float64)
+        moved = swaps @ diff
+        block_shape = (swaps.shape[0], *a.counts.shape[1:])
+        rand_delta[start : start + swaps.shape[0]] = np.abs(
+            f1((total_a + moved).reshape(block_shape)) - f1((total_b - moved).reshape(block_shape))
+        )
     p_ar = float((np.sum(rand_delta >= abs(observed) - 1e-12) + 1) / (resamples + 1))
     return {"f1_difference": observed, "paired_bootstrap_p": p_boot, "approximate_randomization_p": p_ar, "resamples": resamples, "seed": seed}
