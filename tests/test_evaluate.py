@@ -242,3 +242,31 @@ def test_reports_match_the_published_schema(dataset, corpus, tmp_path, root):
     assert schema_errors(json.loads(json.dumps(report)), "report.schema.json") == []
     for path in (root / "results" / "reports").glob("*.json"):
         assert schema_errors(json.loads(path.read_text(encoding="utf-8")), "report.schema.json") == [], path
+
+
+@pytest.mark.parametrize("tokens", ["syllable", "word"])
+def test_conll_predictions_of_any_tokenization_are_aligned_to_the_dataset(dataset, root, tmp_path, tokens):
+    from vinerfacts.workflow import conll_text
+
+    text = conll_text(root / "annotations", [DOC], tokens)
+    import re
+
+    text = re.sub(r"^(Tỉnh_)?ủy\t", lambda m: (m.group(1) or "") + "uỷ\t", text, flags=re.M)  # another tone placement
+    assert "uỷ\t" in text
+    path = tmp_path / "p.conll"
+    path.write_text(text, encoding="utf-8")
+    report = evaluate(dataset, path, resamples=0)
+    assert report.f1() == 1.0
+    assert "tok:conll-aligned" in report.signature and "tags:IOB2" in report.signature
+    assert report.to_json()["inputs"]["alignment"]["aligned_tokens"] > 500
+
+
+def test_conll_predictions_that_do_not_fit_the_text_name_the_line(dataset, root, tmp_path):
+    from vinerfacts.workflow import conll_text
+
+    lines = conll_text(root / "annotations", [DOC]).split("\n")
+    lines[5] = "Xyz\tO"
+    path = tmp_path / "p.conll"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(VinerfactsError, match=r"p.conll:6: cannot align the CoNLL tokens to the gold text: token 3 'Xyz'"):
+        evaluate(dataset, path, resamples=0)
