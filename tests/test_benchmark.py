@@ -103,3 +103,40 @@ def test_rules_contain_no_article_entity_strings(root, corpus):
         if e.text in names or e.text in generic or e.label == "TITLE":
             continue
         assert e.text not in source, f"rules.py contains the article's entity string {e.text!r}"
+
+
+def test_command_system_and_signature(root, tmp_path):
+    """An external program plugged in with --command; its label mapping is signed on the row."""
+    script = tmp_path / "ner.py"
+    script.write_text(
+        "import json, sys\n"
+        "for line in sys.stdin:\n"
+        "    doc = json.loads(line)\n"
+        "    i = doc['text'].find('Quảng Ninh')\n"
+        "    print(json.dumps({'id': doc['id'], 'entities': [{'start': i, 'end': i + 10, 'label': 'LOCATION'}]}))\n",
+        encoding="utf-8",
+    )
+    out = benchmark(root / "dataset", root / "annotations", tmp_path / "results", systems=["command"],
+                    options={"command": {"command": f"{sys.executable} {script}", "label_map": {"LOCATION": "LOC"}}}, resamples=0, progress=False)
+    row = next(r for r in out["leaderboard"]["rows"] if r["system"] == "command")
+    assert row["status"] == "ok" and row["scores"]["strict"]["tp"] == 1 and row["scores"]["strict"]["pred"] == 1
+    assert "|system:command@cmd-" in row["signature"] and "|system_map:none" not in row["signature"]
+
+
+def test_compare_two_systems(root, tmp_path, capsys):
+    from vinerfacts.cli import main
+
+    out = benchmark(root / "dataset", root / "annotations", tmp_path / "results", systems=["rules"], resamples=0, progress=False)
+    rules = tmp_path / "results" / "predictions" / "rules.jsonl"
+    human = tmp_path / "results" / "predictions" / "human-B.jsonl"
+    assert main(["compare", str(rules), str(human), "--gold", str(root / "dataset"), "--bootstrap", "200"]) == 0
+    text = capsys.readouterr().out
+    assert "test:paired-bootstrap+approx-randomization" in text and "strict" in text
+    from vinerfacts.compare import compare_systems
+
+    same = compare_systems(root / "dataset", human, human, resamples=200, seed=1)
+    assert same["schemes"]["strict"]["f1_difference"] == 0 and same["schemes"]["strict"]["paired_bootstrap_p"] == 1.0
+    diff = compare_systems(root / "dataset", rules, human, resamples=200, seed=1)
+    r = diff["schemes"]["strict"]
+    assert r["f1_difference"] < 0 and 0 <= r["paired_bootstrap_p"] <= 1 and 0 < r["approximate_randomization_p"] <= 1
+    assert compare_systems(root / "dataset", rules, human, resamples=200, seed=1) == diff  # seeded: repeats exactly

@@ -8,6 +8,7 @@ nothing partial is written as if complete (files are written to a temporary name
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -161,7 +162,7 @@ def benchmark(
         try:
             system = create_system(name, **(options or {}).get(name, {}))
             path, reused = run_system(name, system, documents, dataset_hash, predictions_dir, force)
-            runs.append((name, "bundled", path, {"version": system.version(), "description": system.info.description}))
+            runs.append((name, "bundled", path, {"version": system.version(), "description": system.info.description, "system_label_map": system.label_map}))
             stages.append(Stage(f"run {name}" + (" (cached predictions)" if reused else ""), time.perf_counter() - t))
         except Exception as e:  # a failing system is a row, not the end of the benchmark
             detail = f"{type(e).__name__}: {e}"
@@ -186,8 +187,13 @@ def benchmark(
             report = evaluate(dataset, path, resamples=resamples, seed=seed, label_map=label_map, **HEADLINE)
             report_path = reports_dir / f"{name}.json"
             _atomic_write(report_path, json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n")
+            # The system's own label mapping (applied before the predictions were written) is part of how
+            # the score was computed: sign it next to the harness's signature.
+            system_map = meta.get("system_label_map") or meta.get("label_map") or {}
+            digest = hashlib.sha256(json.dumps(system_map, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:8] if system_map else "none"
+            signature = f"{report.signature}|system:{name}@{meta['version']}|system_map:{digest}"
             rows.append(Row(name, kind, meta["version"], "ok", description=meta.get("description", ""), scores=_scores(report),
-                            predictions=path.as_posix(), report=report_path.as_posix(), signature=report.signature))
+                            predictions=path.as_posix(), report=report_path.as_posix(), signature=signature))
         except Exception as e:
             rows.append(Row(name, kind, meta.get("version", "?"), "failed", error=f"{type(e).__name__}: {e}"))
     stages.append(Stage("evaluate", time.perf_counter() - t))
