@@ -1,6 +1,5 @@
 """The benchmark (main job): systems, caching, failures, human row, submissions, committed results."""
 import json
-import shutil
 import sys
 
 import pytest
@@ -126,7 +125,7 @@ def test_command_system_and_signature(root, tmp_path):
 def test_compare_two_systems(root, tmp_path, capsys):
     from vinerfacts.cli import main
 
-    out = benchmark(root / "dataset", root / "annotations", tmp_path / "results", systems=["rules"], resamples=0, progress=False)
+    benchmark(root / "dataset", root / "annotations", tmp_path / "results", systems=["rules"], resamples=0, progress=False)
     rules = tmp_path / "results" / "predictions" / "rules.jsonl"
     human = tmp_path / "results" / "predictions" / "human-B.jsonl"
     assert main(["compare", str(rules), str(human), "--gold", str(root / "dataset"), "--bootstrap", "200"]) == 0

@@ -1,5 +1,4 @@
 """The Hugging Face dataset: deterministic, atomic, loadable offline, and a faithful derivation of the gold."""
-import filecmp
 import json
 import os
 import shutil
@@ -12,7 +11,6 @@ import pytest
 from vinerfacts.build import build_dataset
 from vinerfacts.derive import view_spans
 from vinerfacts.errors import BuildError, ValidationFailed
-from vinerfacts.spans import Span
 from vinerfacts.tags import iob2_to_token_spans, token_spans_to_spans
 
 CONFIGS = ("documents", "facts", "ner", "ner_words", "raw_annotations")

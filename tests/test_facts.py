@@ -1,5 +1,4 @@
 """The fact layer: validation rules on broken copies, normalized values, verification verdicts, packaging."""
-import datetime as dt
 import json
 
 import pytest

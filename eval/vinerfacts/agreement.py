@@ -5,28 +5,15 @@ from collections import defaultdict
 from typing import Sequence
 
 from .corpus import Corpus
-from .derive import entity_spans
 from .schema import Schema
 from .spans import Span, select_view
 
 
 def match_overlapping(ref: Sequence[Span], hyp: Sequence[Span]) -> list[tuple[int, int]]:
-    """Optimal one-to-one pairs of overlapping same-label spans; exact matches are preferred.
+    """Optimal one-to-one pairs of overlapping same-label spans (the harness's matching), exact pairs first."""
+    from .scoring.matching import CORRECT, WRONG_BOUNDARY, match_spans
 
-    Independent of the order of the inputs (unlike greedy matching).
-    """
-    import numpy as np
-    from scipy.optimize import linear_sum_assignment
-
-    if not ref or not hyp:
-        return []
-    weight = np.zeros((len(ref), len(hyp)))
-    for i, r in enumerate(ref):
-        for j, h in enumerate(hyp):
-            if r.label == h.label and r.overlaps(h):
-                weight[i, j] = 2.0 if r.extent == h.extent else 1.0
-    rows, cols = linear_sum_assignment(weight, maximize=True)
-    return [(int(i), int(j)) for i, j in zip(rows, cols) if weight[i, j] > 0]
+    return [(p.gold, p.pred) for p in match_spans(ref, hyp) if p.kind in (CORRECT, WRONG_BOUNDARY)]
 
 
 def prf(tp: int, n_hyp: int, n_ref: int) -> dict:

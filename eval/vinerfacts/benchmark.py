@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import VinerfactsError
+from .jsonio import write_text_atomic
 
 HEADLINE = {"view": "outermost", "labels": "coarse"}
 
@@ -41,13 +41,6 @@ class Row:
     signature: str | None = None
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-
-
 def _documents(dataset: Path) -> tuple[list[dict], dict]:
     from .evaluate import read_dataset_gold
 
@@ -68,8 +61,8 @@ def run_system(name: str, system, documents: list[dict], dataset_hash: str, pred
             pass
     predictions = system.predict(documents)
     lines = "".join(json.dumps(p.to_json(), ensure_ascii=False) + "\n" for p in predictions)
-    _atomic_write(path, lines)
-    _atomic_write(meta_path, json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    write_text_atomic(path, lines)
+    write_text_atomic(meta_path, json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     return path, False
 
 
@@ -86,7 +79,7 @@ def human_predictions(annotations: Path, annotator: str, predictions_dir: Path) 
         for r in sorted(raws, key=lambda r: r.document_id)
     )
     path = predictions_dir / f"human-{annotator}.jsonl"
-    _atomic_write(path, lines)
+    write_text_atomic(path, lines)
     return path
 
 
@@ -186,7 +179,7 @@ def benchmark(
             label_map = meta.get("label_map") if kind == "submission" else None
             report = evaluate(dataset, path, resamples=resamples, seed=seed, label_map=label_map, **HEADLINE)
             report_path = reports_dir / f"{name}.json"
-            _atomic_write(report_path, json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n")
+            write_text_atomic(report_path, json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n")
             # The system's own label mapping (applied before the predictions were written) is part of how
             # the score was computed: sign it next to the harness's signature.
             system_map = meta.get("system_label_map") or meta.get("label_map") or {}
@@ -206,8 +199,8 @@ def benchmark(
         "rows": [r.__dict__ for r in rows],
     }
     t = time.perf_counter()
-    _atomic_write(results / "leaderboard.json", json.dumps(leaderboard, ensure_ascii=False, indent=1) + "\n")
-    _atomic_write(results / "leaderboard.md", leaderboard_markdown(leaderboard))
+    write_text_atomic(results / "leaderboard.json", json.dumps(leaderboard, ensure_ascii=False, indent=1) + "\n")
+    write_text_atomic(results / "leaderboard.md", leaderboard_markdown(leaderboard))
     try:
         from .render import write_html_report
 

@@ -179,9 +179,9 @@ def render_dataset_readme(corpus: Corpus, infos: dict, features: dict, manifest:
     leaderboard = card_path.parent / "results" / "leaderboard.json"
     refreshed = refresh_blocks(source, generated_blocks(corpus, manifest, leaderboard), card_path.name)
     if refreshed != source:
-        tmp = card_path.with_name(card_path.name + ".tmp")
-        tmp.write_text(refreshed, encoding="utf-8")
-        tmp.replace(card_path)
+        from .jsonio import write_text_atomic
+
+        write_text_atomic(card_path, refreshed)
     header = yaml.safe_dump(dataset_yaml(infos, features, manifest), allow_unicode=True, sort_keys=False, width=1000)
     card = DatasetCard(f"---\n{header}---\n\n{refreshed}")
     return str(card)

@@ -115,7 +115,6 @@ def _cmd_systems(args) -> int:
 
 
 def _cmd_benchmark(args) -> int:
-    import json
 
     from .benchmark import benchmark, leaderboard_markdown
 

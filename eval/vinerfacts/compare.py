@@ -1,7 +1,6 @@
 """Significance of the difference between two systems on the same gold (paired over sentences)."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from .evaluate import EvaluationError, load_inputs
 from .report import signature_of, unit_tables

@@ -13,13 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from . import __version__
 from .errors import VinerfactsError
 from .spans import VIEWS, Span, select_view
 
 DEFAULT_RESAMPLES = 1000
 DEFAULT_SEED = 12345
-SMALL_SAMPLE = 100
 LABEL_CHOICES = ("coarse", "fine", "gold")
 FORMATS = ("dataset", "conll", "jsonl")
 

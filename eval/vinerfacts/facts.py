@@ -117,7 +117,7 @@ def _province_units(province_name: str) -> list | None:
     return None
 
 
-def _fact_time(fact, facts_by_id) -> dt.date | None:
+def _fact_time(fact) -> dt.date | None:
     """When a quantity holds: its time slot, else the document's reference date (the report's date)."""
     slot = fact.slots.get("time")
     if slot and slot.get("value"):
@@ -156,7 +156,7 @@ def verify_quantities(doc, entities_by_id: dict) -> list[Verdict]:
         if units is None:
             verdicts.append(Verdict(fact.id, NOT_ENOUGH_INFO, f"{entity.text!r} is not a province in {name}", name, version))
             continue
-        when = _fact_time(owner, facts_by_id) or ref
+        when = _fact_time(owner) or ref
         describes = f"{ADMIN_SOURCE_VALID_FROM.isoformat()}/{data_date.isoformat()[:7]}"
         if when is None or not (ADMIN_SOURCE_VALID_FROM <= when <= data_date):
             verdicts.append(Verdict(fact.id, NOT_ENOUGH_INFO, f"the fact's date {when} is outside the period the source describes ({describes})", name, version, describes))

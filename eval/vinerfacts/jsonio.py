@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -55,6 +56,18 @@ def schema_errors(instance: Any, schema_name: str) -> list[str]:
         where = "/".join(str(p) for p in e.absolute_path) or "(top level)"
         out.append(f"{where}: {e.message}")
     return out
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write `text` to a temporary sibling, then rename it over `path`: readers never see half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def dumps_annotation(data: dict) -> str:

@@ -48,7 +48,7 @@ def migrate_data(kind: str, data: dict) -> tuple[dict, list[str]]:
 def migrate_tree(root: Path) -> list[tuple[Path, list[str]]]:
     """Rewrite every annotation file of `root` to the current schema version; returns what changed."""
     from .corpus import AnnotationPaths
-    from .jsonio import dumps_annotation, read_json
+    from .jsonio import dumps_annotation, read_json, write_text_atomic
 
     paths = AnnotationPaths(root)
     changed = []
@@ -58,8 +58,6 @@ def migrate_tree(root: Path) -> list[tuple[Path, list[str]]]:
         new, steps = migrate_data(kind, data)
         if steps:
             text = json.dumps(new, ensure_ascii=False, indent=2) + "\n" if kind == "schema" else dumps_annotation(new)
-            tmp = path.with_name(path.name + ".tmp")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(path)
+            write_text_atomic(path, text)
             changed.append((path, steps))
     return changed

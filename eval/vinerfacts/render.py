@@ -50,7 +50,6 @@ Newlines inside a zone are kept (`white-space: pre-wrap`).
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -506,13 +505,7 @@ def write_html_report(leaderboard: dict, dataset: Path, out: Path) -> Path:
 
     out = Path(out)
     documents, _manifest = read_dataset_gold(Path(dataset))
-    html = render_html(leaderboard, documents, out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_bytes(html.encode("utf-8"))
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    from .jsonio import write_text_atomic
+
+    write_text_atomic(out, render_html(leaderboard, documents, out))
     return out

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from . import __version__
 from .scoring.aggregate import CountTable, bootstrap_ci, scheme_scores
-from .scoring.matching import CORRECT, MISSED, SPURIOUS, match_spans
+from .scoring.matching import CORRECT, SPURIOUS, match_spans
 from .scoring.schemes import SCHEMES, count_pairs
 from .spans import VIEWS, select_view
 

@@ -298,9 +298,7 @@ def _consistency_warnings(items, text: str, report: _Report) -> None:
 
 def _check_facts(items, text, schema: Schema, sentences, entity_ids, metadata, report: _Report, check_values: bool) -> None:
     """Fact rules. A slot lies inside its fact's evidence span, which lies inside the fact's sentence."""
-    from .facts import normalize_slot
     from .registry import unknown_name
-    from .errors import VinerfactsError
 
     _check_ids(items, "fact", report)
     by_id = {f["id"]: f for f in items}

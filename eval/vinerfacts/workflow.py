@@ -12,19 +12,13 @@ from pathlib import Path
 
 from .corpus import AnnotationPaths, read_text_file, sha256_text
 from .errors import VinerfactsError
-from .jsonio import dumps_annotation, read_json
+from .jsonio import dumps_annotation, read_json, write_text_atomic
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 class WorkflowError(VinerfactsError):
     """A refused workflow step (bad input file, duplicate document, unreviewed data, stale dataset...)."""
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 # ---------------------------------------------------------------- add
@@ -135,7 +129,7 @@ def add_document(
     paths.documents.mkdir(parents=True, exist_ok=True)
     text_path.write_text(text, encoding="utf-8", newline="\n")
     try:
-        _write_atomic(json_path, dumps_annotation(doc))
+        write_text_atomic(json_path, dumps_annotation(doc))
     except BaseException:
         text_path.unlink(missing_ok=True)
         raise
@@ -181,7 +175,7 @@ def preannotate(annotations: Path, doc_id: str, system_name: str, options: dict 
         added += 1
     doc["entities"].sort(key=lambda e: (e["start"], -e["end"], e["id"]))
     doc["status"] = "unreviewed"
-    _write_atomic(json_path, dumps_annotation(doc))
+    write_text_atomic(json_path, dumps_annotation(doc))
     return added, skipped + len(prediction.unaligned)
 
 
@@ -201,7 +195,7 @@ def review(annotations: Path, doc_id: str) -> dict:
     for e in doc["entities"]:
         e.pop("source", None)
     doc["status"] = "gold"
-    _write_atomic(json_path, dumps_annotation(doc))
+    write_text_atomic(json_path, dumps_annotation(doc))
     return {"document": doc_id, "accepted_candidates": candidates, "entities": len(doc["entities"])}
 
 
@@ -255,7 +249,7 @@ def export(annotations: Path, fmt: str, out: Path, ids: list[str] | None = None,
 
     def write(name: str, content: str) -> None:
         path = out / name
-        _write_atomic(path, content)
+        write_text_atomic(path, content)
         written.append(path)
 
     if fmt == "label-studio":
@@ -353,7 +347,7 @@ def import_annotations(annotations: Path, fmt: str, source: Path, *, dry_run: bo
     if not dry_run:
         for path, content in merged_files.items():
             if path.read_text(encoding="utf-8") != content:
-                _write_atomic(path, content)
+                write_text_atomic(path, content)
                 written.append(path)
     return ImportResult(reports, written)
 
@@ -419,7 +413,7 @@ def release(annotations: Path, version: str, note: str) -> dict:
         raise WorkflowError("a release needs a changelog note (--note)")
     info["version"] = version
     info["changelog"] = [{"version": version, "changes": note.strip()}] + info.get("changelog", [])
-    _write_atomic(path, json.dumps(info, ensure_ascii=False, indent=2) + "\n")
+    write_text_atomic(path, json.dumps(info, ensure_ascii=False, indent=2) + "\n")
     return info
 
 
